@@ -1,0 +1,337 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Annotations, ISynthesisSession, TerraformStack } from 'cdktf';
+// The hook TerraformAsset uses to write files next to cdk.tf.json; cdktf is pinned to 0.21.0.
+import { addCustomSynthesis } from 'cdktf/lib/synthesize/synthesizer';
+import { Construct, IConstruct } from 'constructs';
+import { renderConf } from './conf/render';
+import { serverConf, vhostConf } from './conf/site-conf';
+import { requiredRequestWorkers, SiteLayout, SiteSpec } from './conf/site-spec';
+import type { DaemonGroup } from './daemon-group';
+import { LogLevel } from './log-level';
+import { Platform } from './platform/platform';
+import { checkConfString, checkInt, checkPattern, NAME_EXPECTED, NAME_PATTERN, nameFromId, propError } from './private/validate';
+import type { VirtualEnv } from './virtual-env';
+import type { WsgiApp } from './wsgi-app';
+
+export interface RequestReadTimeout {
+  /** @default 15 */
+  readonly headerSec?: number;
+  /** @default 30 */
+  readonly headerMaxSec?: number;
+  /** @default 15 */
+  readonly bodySec?: number;
+  /** @default 500 */
+  readonly minRateBytesPerSec?: number;
+}
+
+export interface ApacheSiteProps {
+  /** OS, Apache and the mod_wsgi build (and so the Python) the site runs on. */
+  readonly platform: Platform;
+  /** ServerName of the virtual host. */
+  readonly serverName: string;
+  /** @default [] */
+  readonly serverAliases?: string[];
+  /** @default - no ServerAdmin */
+  readonly serverAdmin?: string;
+  /**
+   * Name used in paths, log files and generated file names.
+   * @default - derived from the construct id, e.g. 'Site' -> 'site'
+   */
+  readonly siteName?: string;
+  /** @default 80 */
+  readonly port?: number;
+  /**
+   * WSGIRestrictEmbedded: forbid running Python inside Apache's own workers.
+   * @default true
+   */
+  readonly restrictEmbedded?: boolean;
+  /** Apache Timeout. @default 60 */
+  readonly timeoutSec?: number;
+  /** @default 2 */
+  readonly keepAliveTimeoutSec?: number;
+  /** Largest request body accepted; larger gets 413. @default 10485760 (10 MiB) */
+  readonly limitRequestBodyBytes?: number;
+  /** mod_reqtimeout limits against slow clients. @default header=15-30,MinRate=500 body=15,MinRate=500 */
+  readonly requestReadTimeout?: RequestReadTimeout;
+  /**
+   * Apache MaxRequestWorkers.
+   * @default - 10 + max(10, 1.5 x sum of processes x threads over all daemon groups)
+   */
+  readonly maxRequestWorkers?: number;
+  /** @default LogLevel.WARN */
+  readonly logLevel?: LogLevel;
+  /**
+   * Addresses of TLS-terminating proxies whose forwarding headers are trusted
+   * (WSGITrustedProxies). Never a catch-all such as 0.0.0.0/0.
+   * @default [] - forwarding headers are not trusted
+   */
+  readonly trustedProxies?: string[];
+  /** @default ['X-Forwarded-For', 'X-Forwarded-Proto', 'X-Forwarded-Host'] when trustedProxies is set */
+  readonly trustedProxyHeaders?: string[];
+  /**
+   * Send X-Content-Type-Options, X-Frame-Options, Referrer-Policy and a same-origin CSP.
+   * @default false
+   */
+  readonly securityHeaders?: boolean;
+}
+
+const HOSTNAME = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const HOSTNAME_EXPECTED = 'a DNS host name such as "example.com"';
+const CATCH_ALL = /^(0\.0\.0\.0\/0|::\/0|\*|all)$/i;
+const PROXY_ADDRESS = /^[0-9A-Fa-f:.]+(\/\d{1,3})?$/;
+const SITE_SYMBOL = Symbol.for('cdktf-apache-wsgi.ApacheSite');
+
+/** Files generated for a site, by name. */
+export type ConfigFiles = Record<string, string>;
+
+/**
+ * An Apache virtual host serving WSGI apps through mod_wsgi daemon processes.
+ * DaemonGroups and WsgiApps are created inside it; it renders their config
+ * (written under the stack's output in `apache/<siteName>/`) and is what the
+ * hosts (Docker, EC2, local runner) provision.
+ */
+export class ApacheSite extends Construct {
+  /** The ApacheSite a construct is in; throws when there is none. */
+  public static of(construct: IConstruct): ApacheSite {
+    for (let c: IConstruct | undefined = construct; c; c = c.node.scope) {
+      if ((c as any)[SITE_SYMBOL] === true) {
+        return c as ApacheSite;
+      }
+    }
+    throw new Error(`${construct.node.path}: must be created inside an ApacheSite (pass the site as scope)`);
+  }
+
+  public readonly platform: Platform;
+  public readonly siteName: string;
+  public readonly serverName: string;
+  public readonly serverAliases: readonly string[];
+  public readonly serverAdmin?: string;
+  public readonly port: number;
+  public readonly restrictEmbedded: boolean;
+  public readonly timeoutSec: number;
+  public readonly keepAliveTimeoutSec: number;
+  public readonly limitRequestBodyBytes: number;
+  public readonly requestReadTimeout: Required<RequestReadTimeout>;
+  public readonly logLevel: LogLevel;
+  public readonly trustedProxies: readonly string[];
+  public readonly trustedProxyHeaders: readonly string[];
+  public readonly securityHeaders: boolean;
+  private readonly maxRequestWorkersOverride?: number;
+  private readonly groups: DaemonGroup[] = [];
+  private readonly wsgiApps: WsgiApp[] = [];
+
+  constructor(scope: Construct, id: string, props: ApacheSiteProps) {
+    super(scope, id);
+    Object.defineProperty(this, SITE_SYMBOL, { value: true });
+    if (!props.platform) {
+      throw propError(this, 'platform', props.platform, 'a Platform such as Platform.DEBIAN_12');
+    }
+    this.platform = props.platform;
+    this.siteName = checkPattern(this, 'siteName', props.siteName ?? nameFromId(id), NAME_PATTERN, NAME_EXPECTED);
+    this.serverName = checkPattern(this, 'serverName', props.serverName, HOSTNAME, HOSTNAME_EXPECTED);
+    this.serverAliases = (props.serverAliases ?? []).map((a, i) => checkPattern(this, `serverAliases[${i}]`, a, HOSTNAME, HOSTNAME_EXPECTED));
+    if (props.serverAdmin !== undefined) {
+      this.serverAdmin = checkPattern(this, 'serverAdmin', props.serverAdmin, /^[^\s"<>]+@[^\s"<>]+$/, 'an email address');
+    }
+    this.port = checkInt(this, 'port', props.port ?? 80, 1, 65_535);
+    this.restrictEmbedded = props.restrictEmbedded ?? true;
+    this.timeoutSec = checkInt(this, 'timeoutSec', props.timeoutSec ?? 60, 1, 86_400);
+    this.keepAliveTimeoutSec = checkInt(this, 'keepAliveTimeoutSec', props.keepAliveTimeoutSec ?? 2, 1, 3_600);
+    this.limitRequestBodyBytes = checkInt(this, 'limitRequestBodyBytes', props.limitRequestBodyBytes ?? 10_485_760, 0, 2_147_483_647);
+    const rrt = props.requestReadTimeout ?? {};
+    this.requestReadTimeout = {
+      headerSec: checkInt(this, 'requestReadTimeout.headerSec', rrt.headerSec ?? 15, 1, 3_600),
+      headerMaxSec: checkInt(this, 'requestReadTimeout.headerMaxSec', rrt.headerMaxSec ?? 30, 1, 3_600),
+      bodySec: checkInt(this, 'requestReadTimeout.bodySec', rrt.bodySec ?? 15, 1, 3_600),
+      minRateBytesPerSec: checkInt(this, 'requestReadTimeout.minRateBytesPerSec', rrt.minRateBytesPerSec ?? 500, 1, 1_000_000_000),
+    };
+    if (this.requestReadTimeout.headerMaxSec < this.requestReadTimeout.headerSec) {
+      throw propError(this, 'requestReadTimeout.headerMaxSec', this.requestReadTimeout.headerMaxSec, `at least headerSec (${this.requestReadTimeout.headerSec})`);
+    }
+    if (props.maxRequestWorkers !== undefined) {
+      this.maxRequestWorkersOverride = checkInt(this, 'maxRequestWorkers', props.maxRequestWorkers, 1, 20_000);
+    }
+    this.logLevel = props.logLevel ?? LogLevel.WARN;
+    this.trustedProxies = (props.trustedProxies ?? []).map((p, i) => {
+      checkConfString(this, `trustedProxies[${i}]`, p);
+      if (CATCH_ALL.test(p) || /\/0$/.test(p) || !PROXY_ADDRESS.test(p)) {
+        throw propError(this, `trustedProxies[${i}]`, p, 'the address or narrow CIDR block of your proxy, never a catch-all such as 0.0.0.0/0');
+      }
+      return p;
+    });
+    this.trustedProxyHeaders = (props.trustedProxyHeaders ?? (this.trustedProxies.length > 0 ? ['X-Forwarded-For', 'X-Forwarded-Proto', 'X-Forwarded-Host'] : []))
+      .map((h, i) => checkPattern(this, `trustedProxyHeaders[${i}]`, h, /^[A-Za-z][A-Za-z0-9-]{0,63}$/, 'an HTTP header name'));
+    this.securityHeaders = props.securityHeaders ?? false;
+
+    if (!this.restrictEmbedded) {
+      Annotations.of(this).addWarning('restrictEmbedded is false: Python may run inside Apache\'s own worker processes (embedded mode), which needs MPM tuning and shares memory with static file serving');
+    }
+
+    this.node.addValidation({
+      validate: () => (this.wsgiApps.length === 0
+        ? [`${this.node.path}: the site has no WsgiApp; add at least one with new WsgiApp(site, ...)`]
+        : []),
+    });
+    this.node.addValidation({
+      validate: () => this.checkVirtualEnvNames(),
+    });
+
+    addCustomSynthesis(this, { onSynthesize: (session: ISynthesisSession) => this.writeConfigFiles(session) });
+  }
+
+  /** Daemon process groups of this site, in creation order. */
+  public get daemonGroups(): readonly DaemonGroup[] {
+    return this.groups;
+  }
+
+  /** WSGI apps of this site, in creation order. */
+  public get apps(): readonly WsgiApp[] {
+    return this.wsgiApps;
+  }
+
+  /** MaxRequestWorkers the rendered config uses. */
+  public get maxRequestWorkers(): number {
+    return this.maxRequestWorkersOverride ?? requiredRequestWorkers(this.groups);
+  }
+
+  /** @internal called by DaemonGroup's constructor */
+  public _addDaemonGroup(group: DaemonGroup): void {
+    const clash = this.groups.find((g) => g.name === group.name);
+    if (clash) {
+      throw propError(group, 'name', group.name, `a daemon group name unique in the site (already used by ${clash.node.path})`);
+    }
+    this.groups.push(group);
+  }
+
+  /** @internal called by WsgiApp's constructor */
+  public _addApp(app: WsgiApp): void {
+    for (const other of this.wsgiApps) {
+      if (other.appName === app.appName) {
+        throw propError(app, 'appName', app.appName, `an app name unique in the site (already used by ${other.node.path})`);
+      }
+      if (other.mountPath === app.mountPath) {
+        throw propError(app, 'mountPath', app.mountPath, `a mount path no other app uses (already mounted by ${other.node.path})`);
+      }
+      checkNotShadowed(app, app.mountPath, other);
+      checkNotShadowed(other, other.mountPath, app);
+    }
+    for (const files of app.staticFiles) {
+      checkNotShadowed(app, app.mountPath, { staticFiles: [files], node: app.node }, true);
+      for (const other of this.wsgiApps) {
+        if (other.staticFiles.some((f) => f.urlPath === files.urlPath)) {
+          throw propError(app, 'staticFiles.urlPath', files.urlPath, `a URL path no other static files use (already used by ${other.node.path})`);
+        }
+      }
+    }
+    this.wsgiApps.push(app);
+  }
+
+  /** The whole site as plain data, the input of every renderer. */
+  public toSpec(): SiteSpec {
+    return {
+      name: this.siteName,
+      constructPath: this.node.path,
+      platformId: this.platform.id,
+      serverName: this.serverName,
+      serverAliases: this.serverAliases,
+      serverAdmin: this.serverAdmin,
+      port: this.port,
+      restrictEmbedded: this.restrictEmbedded,
+      timeoutSec: this.timeoutSec,
+      keepAliveTimeoutSec: this.keepAliveTimeoutSec,
+      limitRequestBodyBytes: this.limitRequestBodyBytes,
+      requestReadTimeout: this.requestReadTimeout,
+      maxRequestWorkers: this.maxRequestWorkers,
+      logLevel: this.logLevel.value,
+      trustedProxies: this.trustedProxies,
+      trustedProxyHeaders: this.trustedProxyHeaders,
+      securityHeaders: this.securityHeaders,
+      groups: this.groups.map((g) => g.toSpec()),
+      apps: this.wsgiApps.map((a) => a.toSpec()),
+    };
+  }
+
+  /** Virtual environments used by the site's daemon groups, one entry per venv. */
+  public get virtualEnvs(): readonly VirtualEnv[] {
+    return [...new Set(this.groups.map((g) => g.virtualEnv))];
+  }
+
+  /** Root directory of the site on a provisioned host. */
+  public get deployRoot(): string {
+    return `/srv/wsgi/${this.siteName}`;
+  }
+
+  /** Where code, venvs, sockets and logs go on a VM or container of this platform. */
+  public deployedLayout(overrides: Partial<SiteLayout> = {}): SiteLayout {
+    const apache = this.platform.apache;
+    return {
+      appDirs: Object.fromEntries(this.wsgiApps.map((a) => [a.appName, `${this.deployRoot}/apps/${a.appName}`])),
+      venvDirs: Object.fromEntries(this.virtualEnvs.map((v) => [v.venvName, `${this.deployRoot}/venvs/${v.venvName}`])),
+      home: this.deployRoot,
+      socketPrefix: apache.socketPrefix,
+      errorLog: `${apache.logDir}/${this.siteName}-error.log`,
+      accessLog: `${apache.logDir}/${this.siteName}-access.log`,
+      daemonUsers: true,
+      listen: this.port !== 80,
+      ...overrides,
+    };
+  }
+
+  /**
+   * The Apache config files: `server.conf` (server-wide directives) and
+   * `site.conf` (the virtual host).
+   */
+  public renderConfigFiles(layout: SiteLayout = this.deployedLayout()): ConfigFiles {
+    const spec = this.toSpec();
+    const header = [
+      `Generated by cdktf-apache-wsgi from ${spec.constructPath} for ${spec.platformId}.`,
+      'Do not edit: change the stack and synthesize again.',
+    ];
+    return {
+      'server.conf': renderConf(serverConf(spec, layout), { header: [...header, 'Server-wide settings: include once per Apache instance.'] }),
+      'site.conf': renderConf(vhostConf(spec, layout), { header }),
+    };
+  }
+
+  private checkVirtualEnvNames(): string[] {
+    const byName = new Map<string, VirtualEnv>();
+    const errors: string[] = [];
+    for (const venv of this.virtualEnvs) {
+      const seen = byName.get(venv.venvName);
+      if (seen) {
+        errors.push(`${venv.node.path}: venvName "${venv.venvName}" is also used by ${seen.node.path} in site ${this.node.path}; expected a unique venvName per site`);
+      }
+      byName.set(venv.venvName, venv);
+    }
+    return errors;
+  }
+
+  private writeConfigFiles(session: ISynthesisSession): void {
+    const stack = TerraformStack.of(this);
+    const stackDir = path.join(session.outdir, session.manifest.forStack(stack).synthesizedStackPath, '..');
+    const dir = path.join(stackDir, 'apache', this.siteName);
+    fs.mkdirSync(dir, { recursive: true });
+    for (const [name, text] of Object.entries(this.renderConfigFiles())) {
+      fs.writeFileSync(path.join(dir, name), text);
+    }
+  }
+}
+
+/**
+ * mod_alias runs before mod_wsgi, so a static Alias at or above a mount path
+ * hides the app mounted there.
+ */
+function checkNotShadowed(app: IConstruct, mountPath: string, other: { staticFiles: readonly { urlPath: string }[]; node: { path: string } }, own = false): void {
+  for (const files of other.staticFiles) {
+    if (isAtOrUnder(mountPath, files.urlPath)) {
+      throw propError(app, 'mountPath', mountPath,
+        `a path not at or under the static files URL ${files.urlPath} of ${own ? 'the same app' : other.node.path}: Apache serves aliases before WSGI apps, so the app would be unreachable`);
+    }
+  }
+}
+
+/** True when `p` is `base` or a path below it, segment-wise. */
+export function isAtOrUnder(p: string, base: string): boolean {
+  return base === '/' || p === base || p.startsWith(base.endsWith('/') ? base : `${base}/`);
+}

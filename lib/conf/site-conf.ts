@@ -1,0 +1,177 @@
+import { blank, comment, ConfNode, directive, section } from './model';
+import { AppSpec, DaemonGroupSpec, SiteLayout, SiteSpec } from './site-spec';
+
+const LOG_FORMAT = '%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %D';
+const MAX_THREADS_PER_CHILD = 25;
+
+/** Server-wide directives: one copy per Apache instance. */
+export function serverConf(spec: SiteSpec, layout: SiteLayout): ConfNode[] {
+  const nodes: ConfNode[] = [
+    comment('Daemon mode only: no Python runs inside Apache\'s own worker processes.'),
+    directive('WSGIRestrictEmbedded', spec.restrictEmbedded ? 'On' : 'Off'),
+    directive('WSGISocketPrefix', layout.socketPrefix),
+    directive('WSGISocketRotation', 'Off'),
+    blank(),
+    directive('ServerTokens', 'Prod'),
+    directive('ServerSignature', 'Off'),
+    directive('TraceEnable', 'Off'),
+    directive('Timeout', spec.timeoutSec),
+    directive('KeepAliveTimeout', spec.keepAliveTimeoutSec),
+    directive('LimitRequestBody', spec.limitRequestBodyBytes),
+    section('IfModule', 'reqtimeout_module', [
+      directive('RequestReadTimeout', requestReadTimeoutArg('header', spec.requestReadTimeout.headerSec, spec.requestReadTimeout.headerMaxSec, spec.requestReadTimeout.minRateBytesPerSec),
+        requestReadTimeoutArg('body', spec.requestReadTimeout.bodySec, undefined, spec.requestReadTimeout.minRateBytesPerSec)),
+    ]),
+    directive('LogFormat', LOG_FORMAT, 'wsgi_combined'),
+    blank(),
+    comment('Everything is denied unless a section below grants it.'),
+    section('Directory', '/', [
+      directive('Options', 'None'),
+      directive('AllowOverride', 'None'),
+      directive('Require', 'all', 'denied'),
+    ]),
+    blank(),
+    ...mpmConf(spec.maxRequestWorkers),
+  ];
+  if (layout.listen) {
+    nodes.push(blank(), directive('Listen', spec.port));
+  }
+  return nodes;
+}
+
+function requestReadTimeoutArg(kind: string, sec: number, maxSec: number | undefined, minRate: number): string {
+  return `${kind}=${sec}${maxSec !== undefined ? `-${maxSec}` : ''},MinRate=${minRate}`;
+}
+
+/** Event MPM sized so MaxRequestWorkers is a whole number of children (no start-up warning). */
+export function mpmConf(maxRequestWorkers: number): ConfNode[] {
+  const threadsPerChild = Math.min(MAX_THREADS_PER_CHILD, maxRequestWorkers);
+  const serverLimit = Math.ceil(maxRequestWorkers / threadsPerChild);
+  const workers = serverLimit * threadsPerChild;
+  return [
+    comment(`Sized for the daemon groups: ${workers} Apache threads proxy to them.`),
+    section('IfModule', 'mpm_event_module', [
+      directive('ServerLimit', serverLimit),
+      directive('StartServers', Math.min(2, serverLimit)),
+      directive('ThreadsPerChild', threadsPerChild),
+      directive('ThreadLimit', threadsPerChild),
+      directive('MaxRequestWorkers', workers),
+      directive('MinSpareThreads', threadsPerChild),
+      directive('MaxSpareThreads', workers),
+    ]),
+  ];
+}
+
+/** The site's <VirtualHost>: daemon groups, apps, static files and logging. */
+export function vhostConf(spec: SiteSpec, layout: SiteLayout): ConfNode[] {
+  const body: ConfNode[] = [directive('ServerName', spec.serverName)];
+  if (spec.serverAliases.length > 0) {
+    body.push(directive('ServerAlias', ...spec.serverAliases));
+  }
+  if (spec.serverAdmin) {
+    body.push(directive('ServerAdmin', spec.serverAdmin));
+  }
+  body.push(
+    directive('LogLevel', spec.logLevel),
+    directive('ErrorLog', layout.errorLog),
+    directive('CustomLog', layout.accessLog, 'wsgi_combined'),
+  );
+  if (spec.trustedProxies.length > 0) {
+    body.push(
+      directive('WSGITrustedProxyHeaders', ...spec.trustedProxyHeaders),
+      directive('WSGITrustedProxies', ...spec.trustedProxies),
+    );
+  }
+  if (spec.securityHeaders) {
+    body.push(blank(), ...securityHeaders());
+  }
+  for (const group of spec.groups) {
+    body.push(blank(), comment(`Daemon process group ${group.name}`), daemonProcess(group, layout));
+  }
+  // mod_alias maps before mod_wsgi, and WSGIScriptAlias matches in file order:
+  // most specific mount first, so '/' never swallows '/api'.
+  for (const app of appsBySpecificity(spec.apps)) {
+    body.push(blank(), comment(`WSGI application ${app.name} at ${app.mountPath}`), ...appConf(app, layout));
+  }
+  // <Location> sections merge in file order, later wins: least specific first.
+  for (const app of [...appsBySpecificity(spec.apps)].reverse()) {
+    const scoped: ConfNode[] = [];
+    if (app.processGroup) {
+      scoped.push(directive('WSGIProcessGroup', app.processGroup));
+    }
+    scoped.push(directive('WSGIApplicationGroup', app.applicationGroup));
+    if (app.passAuthorization) {
+      scoped.push(directive('WSGIPassAuthorization', 'On'));
+    }
+    if (app.callableObject !== 'application') {
+      scoped.push(directive('WSGICallableObject', app.callableObject));
+    }
+    body.push(blank(), section('Location', app.mountPath, scoped));
+  }
+  return [section('VirtualHost', `*:${spec.port}`, body)];
+}
+
+function daemonProcess(group: DaemonGroupSpec, layout: SiteLayout) {
+  const args: string[] = [group.name];
+  if (layout.daemonUsers && group.user) {
+    args.push(`user=${group.user}`, `group=${group.group ?? group.user}`);
+  }
+  args.push(`home=${layout.home}`, `python-home=${layout.venvDirs[group.venvName]}`);
+  if (group.processes !== undefined) {
+    args.push(`processes=${group.processes}`);
+  }
+  args.push(`threads=${group.threads}`, `display-name=${group.displayName}`, `lang=${group.lang}`, `locale=${group.locale}`);
+  for (const [option, value] of group.options) {
+    args.push(`${option}=${value}`);
+  }
+  return directive('WSGIDaemonProcess', ...args);
+}
+
+function appConf(app: AppSpec, layout: SiteLayout): ConfNode[] {
+  const appDir = layout.appDirs[app.name];
+  const nodes: ConfNode[] = [];
+  for (const files of app.staticFiles) {
+    const dir = joinPath(appDir, files.directory);
+    const grants: ConfNode[] = [directive('Options', 'None'), directive('Require', 'all', 'granted')];
+    if (files.maxAgeSec !== undefined) {
+      grants.push(section('IfModule', 'headers_module', [directive('Header', 'set', 'Cache-Control', `public, max-age=${files.maxAgeSec}`)]));
+    }
+    nodes.push(directive('Alias', files.urlPath, dir), section('Directory', dir, grants));
+  }
+  const scriptPath = joinPath(appDir, app.scriptFile);
+  const aliasOptions = app.processGroup
+    ? [`process-group=${app.processGroup}`, `application-group=${app.applicationGroup}`]
+    : [`application-group=${app.applicationGroup}`];
+  nodes.push(directive('WSGIScriptAlias', app.mountPath, scriptPath, ...aliasOptions));
+  nodes.push(section('Directory', dirname(scriptPath), [
+    section('Files', basename(scriptPath), [directive('Require', 'all', 'granted')]),
+  ]));
+  return nodes;
+}
+
+function securityHeaders(): ConfNode[] {
+  return [section('IfModule', 'headers_module', [
+    directive('Header', 'always', 'set', 'X-Content-Type-Options', 'nosniff'),
+    directive('Header', 'always', 'set', 'X-Frame-Options', 'DENY'),
+    directive('Header', 'always', 'set', 'Referrer-Policy', 'strict-origin-when-cross-origin'),
+    directive('Header', 'always', 'set', 'Content-Security-Policy', "default-src 'self'"),
+  ])];
+}
+
+/** Apps ordered most specific mount path first; ties by path for stable output. */
+export function appsBySpecificity(apps: readonly AppSpec[]): AppSpec[] {
+  const depth = (p: string) => (p === '/' ? 0 : p.split('/').length - 1);
+  return [...apps].sort((a, b) => depth(b.mountPath) - depth(a.mountPath) || (a.mountPath < b.mountPath ? -1 : a.mountPath > b.mountPath ? 1 : 0));
+}
+
+function joinPath(dir: string, rel: string): string {
+  return rel === '.' || rel === '' ? dir : `${dir.replace(/\/+$/, '')}/${rel.replace(/^\.\//, '')}`;
+}
+
+function dirname(p: string): string {
+  return p.slice(0, p.lastIndexOf('/')) || '/';
+}
+
+function basename(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1);
+}

@@ -1,0 +1,96 @@
+/**
+ * The site model as plain data: what ApacheSite resolves its constructs to,
+ * and the only input of the config builders. Paths inside it are relative to
+ * a SiteLayout so one spec renders for a VM, a container or a local run.
+ */
+export interface DaemonGroupSpec {
+  readonly name: string;
+  /** undefined: run as whatever user Apache's children run as (non-root local runs). */
+  readonly user?: string;
+  readonly group?: string;
+  readonly venvName: string;
+  /** undefined leaves `processes=` out, so wsgi.multiprocess is False (seed 002). */
+  readonly processes?: number;
+  readonly threads: number;
+  readonly displayName: string;
+  readonly lang: string;
+  readonly locale: string;
+  /** Numeric options in render order, e.g. ['queue-timeout', 45]. */
+  readonly options: readonly (readonly [string, number])[];
+}
+
+export interface StaticFilesSpec {
+  readonly urlPath: string;
+  /** Relative to the app's directory. */
+  readonly directory: string;
+  /** Adds `Cache-Control: max-age` when set (needs mod_headers). */
+  readonly maxAgeSec?: number;
+}
+
+export interface AppSpec {
+  readonly name: string;
+  readonly mountPath: string;
+  /** Relative to the app's directory. */
+  readonly scriptFile: string;
+  /** undefined: embedded mode (only when the site allows it). */
+  readonly processGroup?: string;
+  readonly applicationGroup: string;
+  readonly passAuthorization: boolean;
+  readonly callableObject: string;
+  readonly staticFiles: readonly StaticFilesSpec[];
+}
+
+export interface RequestReadTimeoutSpec {
+  readonly headerSec: number;
+  readonly headerMaxSec: number;
+  readonly bodySec: number;
+  readonly minRateBytesPerSec: number;
+}
+
+export interface SiteSpec {
+  readonly name: string;
+  /** Construct path, written into the generated files' headers. */
+  readonly constructPath: string;
+  readonly platformId: string;
+  readonly serverName: string;
+  readonly serverAliases: readonly string[];
+  readonly serverAdmin?: string;
+  readonly port: number;
+  readonly restrictEmbedded: boolean;
+  readonly timeoutSec: number;
+  readonly keepAliveTimeoutSec: number;
+  readonly limitRequestBodyBytes: number;
+  readonly requestReadTimeout: RequestReadTimeoutSpec;
+  readonly maxRequestWorkers: number;
+  readonly logLevel: string;
+  readonly trustedProxies: readonly string[];
+  readonly trustedProxyHeaders: readonly string[];
+  readonly securityHeaders: boolean;
+  readonly groups: readonly DaemonGroupSpec[];
+  readonly apps: readonly AppSpec[];
+}
+
+/** Where things are on the machine that runs the config. */
+export interface SiteLayout {
+  readonly appDirs: Readonly<Record<string, string>>;
+  readonly venvDirs: Readonly<Record<string, string>>;
+  /** Working directory (`home=`) of the daemon processes. */
+  readonly home: string;
+  readonly socketPrefix: string;
+  readonly errorLog: string;
+  readonly accessLog: string;
+  /** false when Apache does not start as root: `user=`/`group=` would be ignored. */
+  readonly daemonUsers: boolean;
+  /** true when the vhost's port needs its own Listen (the distro config does not already listen there). */
+  readonly listen: boolean;
+}
+
+/**
+ * Apache worker threads for all daemon groups: mod_wsgi-express sizes one group as
+ * 10 + max(10, 1.5 x processes x threads); the site sums processes x threads over
+ * every group so proxying to daemons never starves.
+ */
+export function requiredRequestWorkers(groups: readonly Pick<DaemonGroupSpec, 'processes' | 'threads'>[]): number {
+  const daemonThreads = groups.reduce((sum, g) => sum + (g.processes ?? 1) * g.threads, 0);
+  return 10 + Math.max(10, Math.ceil(1.5 * daemonThreads));
+}

@@ -1,0 +1,56 @@
+import { blank, comment, ConfNode, directive } from './model';
+import { serverConf, vhostConf } from './site-conf';
+import { SiteLayout, SiteSpec } from './site-spec';
+
+/** Modules a standalone site config loads, beyond those compiled into httpd. */
+export const STANDALONE_MODULES: readonly string[] = [
+  'mpm_event', 'authz_core', 'authz_host', 'alias', 'mime', 'dir', 'headers', 'reqtimeout', 'wsgi',
+];
+
+/** A self-contained Apache instance: everything a distro's main config would otherwise provide. */
+export interface StandaloneHost {
+  readonly serverRoot: string;
+  readonly pidFile: string;
+  readonly listenAddress: string;
+  readonly port: number;
+  /** Module name -> shared object path, e.g. wsgi -> /usr/lib/apache2/modules/mod_wsgi.so */
+  readonly modules: Readonly<Record<string, string>>;
+  readonly mimeTypesFile?: string;
+  /** Server-wide error log (startup messages, daemon crashes). */
+  readonly errorLog: string;
+  /** User/Group of Apache's children; only when started as root. */
+  readonly user?: string;
+  readonly group?: string;
+}
+
+/**
+ * One config file that runs the site on its own (`apache2 -f FILE`): the same
+ * server and virtual host trees a VM gets, plus what the distro config adds.
+ */
+export function standaloneConf(spec: SiteSpec, layout: SiteLayout, host: StandaloneHost): ConfNode[] {
+  const nodes: ConfNode[] = [
+    directive('ServerRoot', host.serverRoot),
+    directive('PidFile', host.pidFile),
+    directive('ServerName', 'localhost'),
+    directive('Listen', `${host.listenAddress}:${host.port}`),
+    directive('ErrorLog', host.errorLog),
+  ];
+  for (const [name, file] of Object.entries(host.modules)) {
+    nodes.push(directive('LoadModule', `${name}_module`, file));
+  }
+  if (host.mimeTypesFile) {
+    nodes.push(directive('TypesConfig', host.mimeTypesFile));
+  }
+  if (host.user) {
+    nodes.push(directive('User', host.user), directive('Group', host.group ?? host.user));
+  }
+  nodes.push(
+    blank(),
+    comment('Server-wide settings, as in server.conf'),
+    ...serverConf(spec, { ...layout, listen: false }),
+    blank(),
+    comment('The virtual host, as in site.conf'),
+    ...vhostConf({ ...spec, port: host.port }, layout),
+  );
+  return nodes;
+}

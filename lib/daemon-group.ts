@@ -1,0 +1,166 @@
+import { Annotations } from 'cdktf';
+import { Construct } from 'constructs';
+import { ApacheSite } from './apache-site';
+import { DaemonGroupSpec } from './conf/site-spec';
+import { DAEMON_NUMERIC_OPTIONS, DaemonNumericOption, PROCESSES_RANGE, THREADS_RANGE } from './platform/daemon-options';
+import { checkConfString, checkInt, checkPattern, NAME_EXPECTED, NAME_PATTERN, nameFromId, propError } from './private/validate';
+import { VirtualEnv } from './virtual-env';
+import type { WsgiApp } from './wsgi-app';
+
+/** Numeric WSGIDaemonProcess options, in seconds where the name says so. */
+export type DaemonGroupTimeouts = { readonly [K in DaemonNumericOption]?: number };
+
+export interface DaemonGroupProps extends DaemonGroupTimeouts {
+  /** The venv the group's processes run (python-home=). */
+  readonly virtualEnv: VirtualEnv;
+  /**
+   * Name of the process group, unique server-wide.
+   * @default - derived from the construct id, e.g. 'Api' -> 'api'
+   */
+  readonly name?: string;
+  /**
+   * Number of daemon processes. Leaving it out runs one process with
+   * wsgi.multiprocess False; giving it (even 1) makes wsgi.multiprocess True.
+   * The group never grows under load: plan capacity here.
+   * @default - one process, processes= left out
+   */
+  readonly processes?: number;
+  /** Request threads per process. @default 5 */
+  readonly threads?: number;
+  /**
+   * Non-root user the processes run as when Apache starts as root.
+   * @default - 'wsgi-' + name, created by the provisioning recipe
+   */
+  readonly user?: string;
+  /** @default - same as user */
+  readonly group?: string;
+  /** @default 'C.UTF-8' */
+  readonly lang?: string;
+  /** @default 'C.UTF-8' */
+  readonly locale?: string;
+  /** Process name shown by ps. @default '%{GROUP}' */
+  readonly displayName?: string;
+}
+
+const USER_PATTERN = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+/**
+ * A mod_wsgi daemon process group (WSGIDaemonProcess): a fixed pool of
+ * processes x threads running one venv as a dedicated non-root user.
+ * Defaults are mod_wsgi-express's production settings.
+ */
+export class DaemonGroup extends Construct {
+  public readonly site: ApacheSite;
+  public readonly name: string;
+  public readonly virtualEnv: VirtualEnv;
+  public readonly processes?: number;
+  public readonly threads: number;
+  public readonly user: string;
+  public readonly group: string;
+  public readonly lang: string;
+  public readonly locale: string;
+  public readonly displayName: string;
+  /** Every numeric option with its resolved value; undefined means left out. */
+  public readonly options: DaemonGroupTimeouts;
+  private readonly groupApps: WsgiApp[] = [];
+
+  constructor(scope: Construct, id: string, props: DaemonGroupProps) {
+    super(scope, id);
+    this.site = ApacheSite.of(this);
+    const platform = this.site.platform;
+    this.name = checkPattern(this, 'name', props.name ?? nameFromId(id), NAME_PATTERN, NAME_EXPECTED);
+    if (!(props.virtualEnv instanceof VirtualEnv)) {
+      throw propError(this, 'virtualEnv', props.virtualEnv, 'a VirtualEnv construct (one venv per daemon group, used as python-home)');
+    }
+    this.virtualEnv = props.virtualEnv;
+    const venvPython = this.virtualEnv.pythonVersion;
+    if (venvPython !== undefined && venvPython !== platform.pythonVersion) {
+      throw propError(this, 'virtualEnv', `${this.virtualEnv.node.path} (Python ${venvPython})`,
+        `a venv of Python ${platform.pythonVersion}, the version ${platform.id}'s mod_wsgi ${platform.modWsgiVersion} is linked against; a venv of another version fails silently at request time`);
+    }
+    if (props.processes !== undefined) {
+      this.processes = checkInt(this, 'processes', props.processes, PROCESSES_RANGE.min, PROCESSES_RANGE.max);
+    }
+    this.threads = checkInt(this, 'threads', props.threads ?? 5, THREADS_RANGE.min, THREADS_RANGE.max);
+    this.user = checkPattern(this, 'user', props.user ?? `wsgi-${this.name}`.slice(0, 32), USER_PATTERN, 'a Linux user name (lower-case, at most 32 characters)');
+    if (this.user === 'root') {
+      throw propError(this, 'user', this.user, 'a non-root user');
+    }
+    this.group = checkPattern(this, 'group', props.group ?? this.user, USER_PATTERN, 'a Linux group name (lower-case, at most 32 characters)');
+    this.lang = checkPattern(this, 'lang', props.lang ?? 'C.UTF-8', /^[A-Za-z_]+(\.[A-Za-z0-9-]+)?(@\w+)?$/, 'a locale name such as "C.UTF-8"');
+    this.locale = checkPattern(this, 'locale', props.locale ?? 'C.UTF-8', /^[A-Za-z_]+(\.[A-Za-z0-9-]+)?(@\w+)?$/, 'a locale name such as "C.UTF-8"');
+    this.displayName = checkConfString(this, 'displayName', props.displayName ?? '%{GROUP}');
+
+    const options: { [K in DaemonNumericOption]?: number } = {};
+    for (const key of Object.keys(DAEMON_NUMERIC_OPTIONS) as DaemonNumericOption[]) {
+      const spec = DAEMON_NUMERIC_OPTIONS[key];
+      const given = props[key];
+      if (given !== undefined && given !== 0 && !platform.modWsgiAtLeast(spec.since)) {
+        throw propError(this, key, given, `no value: ${spec.option} needs mod_wsgi ${spec.since} or later and ${platform.id} has ${platform.modWsgiVersion}`);
+      }
+      // 0 switches an option with a production default off.
+      const value = given ?? ('default' in spec ? spec.default : undefined);
+      if (value !== undefined && value !== 0) {
+        options[key] = checkInt(this, key, value, spec.min, spec.max);
+      }
+    }
+    this.options = options;
+
+    if (options.maximumRequests !== undefined && options.gracefulTimeoutSec === undefined) {
+      Annotations.of(this).addWarning('maximumRequests without gracefulTimeoutSec: each recycle cuts off requests in flight');
+    }
+    this.node.addValidation({
+      validate: () => {
+        if (this.groupApps.length === 0) {
+          Annotations.of(this).addWarning(`daemon group ${this.name} runs no WsgiApp: its ${this.capacity} threads would idle`);
+        }
+        return [];
+      },
+    });
+    this.site._addDaemonGroup(this);
+  }
+
+  /** Apps delegated to this group. */
+  public get apps(): readonly WsgiApp[] {
+    return this.groupApps;
+  }
+
+  /** @internal called by WsgiApp's constructor */
+  public _addApp(app: WsgiApp): void {
+    const globalApp = [app, ...this.groupApps].find((a) => a.applicationGroup.isGlobal);
+    if (this.groupApps.length > 0 && globalApp) {
+      throw propError(app, 'daemonGroup', this.node.path,
+        `a DaemonGroup of its own: ${globalApp.node.path} runs in %{GLOBAL}, the group's one main interpreter, so no other app may share ${this.name}`);
+    }
+    const clash = this.groupApps.find((a) => a.applicationGroup.value === app.applicationGroup.value);
+    if (clash) {
+      throw propError(app, 'applicationGroup', app.applicationGroup.value, `an application group not used by ${clash.node.path} in daemon group ${this.name}`);
+    }
+    if (!app.threadSafe && this.threads > 1) {
+      Annotations.of(app).addWarning(`marked not thread-safe but its daemon group ${this.name} runs ${this.threads} threads per process; set threads: 1 and raise processes`);
+    }
+    this.groupApps.push(app);
+  }
+
+  /** Total request threads: processes x threads. */
+  public get capacity(): number {
+    return (this.processes ?? 1) * this.threads;
+  }
+
+  public toSpec(): DaemonGroupSpec {
+    return {
+      name: this.name,
+      user: this.user,
+      group: this.group,
+      venvName: this.virtualEnv.venvName,
+      processes: this.processes,
+      threads: this.threads,
+      displayName: this.displayName,
+      lang: this.lang,
+      locale: this.locale,
+      options: (Object.keys(DAEMON_NUMERIC_OPTIONS) as DaemonNumericOption[])
+        .filter((k) => this.options[k] !== undefined)
+        .map((k) => [DAEMON_NUMERIC_OPTIONS[k].option, this.options[k]!] as const),
+    };
+  }
+}

@@ -1,0 +1,3 @@
+export * from './daemon-options';
+export * from './platform';
+export * from './version';

@@ -1,0 +1,22 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { IConstruct } from 'constructs';
+import { checkLiteral, propError } from './validate';
+
+/** An absolute path that exists on the synth machine. */
+export function checkExistingPath(scope: IConstruct, prop: string, value: string, kind: 'file' | 'directory' | 'any'): string {
+  checkLiteral(scope, prop, value);
+  if (!path.isAbsolute(value)) {
+    throw propError(scope, prop, value, 'an absolute path (build it with path.join(__dirname, ...))');
+  }
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(value);
+  } catch {
+    throw propError(scope, prop, value, `an existing ${kind === 'any' ? 'file or directory' : kind}`);
+  }
+  if ((kind === 'file' && !stat.isFile()) || (kind === 'directory' && !stat.isDirectory())) {
+    throw propError(scope, prop, value, `an existing ${kind}`);
+  }
+  return value;
+}

@@ -1,0 +1,66 @@
+import { Token } from 'cdktf';
+import { IConstruct } from 'constructs';
+import { ConfValueError, quoteArg } from '../conf/quote';
+
+/** An error that names the construct, the prop, the value received and what was expected. */
+export function propError(scope: IConstruct, prop: string, value: unknown, expected: string): Error {
+  return new Error(`${scope.node.path}: ${prop} ${describe(value)} is invalid; expected ${expected}`);
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * Config values are written into files at synth time, where Terraform tokens
+ * have no value yet: they must be literals.
+ */
+export function checkLiteral(scope: IConstruct, prop: string, value: string | number): void {
+  if (Token.isUnresolved(value)) {
+    throw propError(scope, prop, value, 'a literal value: Terraform tokens cannot be written into the Apache config');
+  }
+}
+
+/** A value that goes into the Apache config: literal and safe to quote. */
+export function checkConfString(scope: IConstruct, prop: string, value: string): string {
+  checkLiteral(scope, prop, value);
+  try {
+    quoteArg(value);
+  } catch (e) {
+    if (e instanceof ConfValueError) {
+      throw propError(scope, prop, value, `a value without control characters or "\${" (${e.reason})`);
+    }
+    throw e;
+  }
+  return value;
+}
+
+export function checkInt(scope: IConstruct, prop: string, value: number, min: number, max: number): number {
+  checkLiteral(scope, prop, value);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw propError(scope, prop, value, `an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+export function checkPattern(scope: IConstruct, prop: string, value: string, pattern: RegExp, expected: string): string {
+  checkLiteral(scope, prop, value);
+  if (!pattern.test(value)) {
+    throw propError(scope, prop, value, expected);
+  }
+  return value;
+}
+
+/** Lower-case, hyphenated name derived from a construct id, e.g. 'ApiApp' -> 'api-app'. */
+export function nameFromId(id: string): string {
+  return id
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40) || 'x';
+}
+
+/** Names of groups, venvs and sites: safe in paths, process names and user names. */
+export const NAME_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
+export const NAME_EXPECTED = 'lower-case letters, digits and "-", starting with a letter, at most 40 characters';

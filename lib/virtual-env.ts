@@ -1,0 +1,104 @@
+import * as fs from 'fs';
+import { Annotations } from 'cdktf';
+import { Construct } from 'constructs';
+import { isPythonMinorVersion } from './platform/version';
+import { checkExistingPath } from './private/paths';
+import { checkLiteral, checkPattern, NAME_EXPECTED, NAME_PATTERN, nameFromId, propError } from './private/validate';
+
+export interface VirtualEnvProps {
+  /**
+   * Directory name of the venv on the host.
+   * @default - derived from the construct id, e.g. 'ApiEnv' -> 'api-env'
+   */
+  readonly venvName?: string;
+  /**
+   * Absolute path of a pip requirements file. Pin every entry with `==`;
+   * when any entry carries `--hash=`, the build installs with --require-hashes.
+   * @default - no requirements file
+   */
+  readonly requirementsFile?: string;
+  /**
+   * Requirement specifiers installed in addition to requirementsFile, e.g. 'flask==3.0.3'.
+   * @default []
+   */
+  readonly requirements?: string[];
+  /**
+   * Absolute paths of wheels, sdists or project directories to install without an index.
+   * @default []
+   */
+  readonly localPackages?: string[];
+  /**
+   * Python X.Y the venv is built with. It must equal the Python the platform's
+   * mod_wsgi is linked against; say it here to have a mismatch caught at synth.
+   * @default - the Python of the site's platform
+   */
+  readonly pythonVersion?: string;
+  /**
+   * Let the venv see the interpreter's system site-packages (e.g. Debian python3-* packages).
+   * @default false
+   */
+  readonly systemSitePackages?: boolean;
+}
+
+// A specifier pinned to one release: name[extras]==version, optionally ; markers / --hash.
+const PINNED = /^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]+\])?\s*===?\s*[A-Za-z0-9.*+!_-]+(\s*;.*)?$/;
+
+/**
+ * A Python virtual environment: one per daemon group (python-home=), built by
+ * the interpreter that mod_wsgi is linked against.
+ */
+export class VirtualEnv extends Construct {
+  public readonly venvName: string;
+  public readonly requirementsFile?: string;
+  public readonly requirements: readonly string[];
+  public readonly localPackages: readonly string[];
+  /** The Python X.Y asked for, or undefined to follow the platform. */
+  public readonly pythonVersion?: string;
+  public readonly systemSitePackages: boolean;
+  /** True when the requirements carry hashes: pip runs with --require-hashes. */
+  public readonly requireHashes: boolean;
+
+  constructor(scope: Construct, id: string, props: VirtualEnvProps = {}) {
+    super(scope, id);
+    this.venvName = checkPattern(this, 'venvName', props.venvName ?? nameFromId(id), NAME_PATTERN, NAME_EXPECTED);
+    if (props.pythonVersion !== undefined) {
+      checkLiteral(this, 'pythonVersion', props.pythonVersion);
+      if (!isPythonMinorVersion(props.pythonVersion)) {
+        throw propError(this, 'pythonVersion', props.pythonVersion, 'a Python minor version such as "3.11"');
+      }
+    }
+    this.pythonVersion = props.pythonVersion;
+    this.systemSitePackages = props.systemSitePackages ?? false;
+
+    const fileLines: string[] = [];
+    if (props.requirementsFile !== undefined) {
+      this.requirementsFile = checkExistingPath(this, 'requirementsFile', props.requirementsFile, 'file');
+      fileLines.push(...readRequirementLines(this.requirementsFile));
+    }
+    this.requirements = (props.requirements ?? []).map((r, i) => {
+      checkLiteral(this, `requirements[${i}]`, r);
+      if (/[\r\n\0]/.test(r) || r.trim().startsWith('-')) {
+        throw propError(this, `requirements[${i}]`, r, 'one requirement specifier such as "flask==3.0.3" (no pip options, no newlines)');
+      }
+      return r.trim();
+    });
+    this.localPackages = (props.localPackages ?? []).map((p, i) => checkExistingPath(this, `localPackages[${i}]`, p, 'any'));
+    this.requireHashes = fileLines.some((l) => l.includes('--hash='));
+
+    const unpinned = [...fileLines, ...this.requirements]
+      .map((l) => l.replace(/\s--hash=\S+/g, '').trim())
+      .filter((l) => !l.startsWith('-') && !PINNED.test(l));
+    if (unpinned.length > 0) {
+      Annotations.of(this).addWarning(`requirements not pinned with ==, so builds are not reproducible: ${unpinned.join(', ')}`);
+    }
+  }
+}
+
+/** Requirement lines without comments, blanks and `\` continuations. */
+function readRequirementLines(file: string): string[] {
+  return fs.readFileSync(file, 'utf8')
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)
+    .map((l) => l.replace(/(^|\s)#.*$/, '').trim())
+    .filter((l) => l.length > 0);
+}
