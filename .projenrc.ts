@@ -70,4 +70,11 @@ const project = new typescript.TypeScriptProject({
   gitignore: ['/cdktf.out/', '/.gen/', '*.tfstate*', '.terraform/', '/.serve/', '/out/', '/scratch/'],
 });
 
+// The README's main command: synthesize every example stack into cdktf.out/.
+project.addTask('synth', {
+  description: 'Synthesize the example stacks (cdktf.out/stacks/*: cdk.tf.json + apache/<site>/*.conf)',
+  env: { CDKTF_OUTDIR: 'cdktf.out' },
+  exec: 'ts-node --project tsconfig.dev.json examples/main.ts',
+});
+
 project.synth();

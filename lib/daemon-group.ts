@@ -127,7 +127,7 @@ export class DaemonGroup extends Construct {
 
   /** @internal called by WsgiApp's constructor */
   public _addApp(app: WsgiApp): void {
-    const globalApp = [app, ...this.groupApps].find((a) => a.applicationGroup.isGlobal);
+    const globalApp = [...this.groupApps, app].find((a) => a.applicationGroup.isGlobal);
     if (this.groupApps.length > 0 && globalApp) {
       throw propError(app, 'daemonGroup', this.node.path,
         `a DaemonGroup of its own: ${globalApp.node.path} runs in %{GLOBAL}, the group's one main interpreter, so no other app may share ${this.name}`);
