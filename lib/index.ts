@@ -6,3 +6,4 @@ export * from './virtual-env';
 export * from './apache-site';
 export * from './daemon-group';
 export * from './wsgi-app';
+export * from './local';

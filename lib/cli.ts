@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+import * as http from 'http';
+import { ApacheSite } from './apache-site';
+import { findSites, loadApps, LocalApacheMissingError, RunningSite, startLocalSite } from './local';
+
+const USAGE = `Usage: cdktf-apache-wsgi serve <main.ts|main.js> [--site PATH] [--port N] [--check] [--if-available]
+
+  Serves the ApacheSite(s) of a cdktf program on the local Apache + mod_wsgi.
+  --site PATH      only the site at this construct path (or under it), e.g. two-apps/Site
+  --port N         port on 127.0.0.1 (default: a free port; one site only)
+  --check          request every app once, print the results, stop; exit 1 on a failure
+  --if-available   exit 0 with a notice when Apache or mod_wsgi is not installed`;
+
+interface Args { module: string; site?: string; port?: number; check: boolean; ifAvailable: boolean }
+
+function parseArgs(argv: string[]): Args {
+  const [command, module, ...rest] = argv;
+  if (command !== 'serve' || !module) {
+    throw new UsageError(USAGE);
+  }
+  const args: Args = { module, check: false, ifAvailable: false };
+  for (let i = 0; i < rest.length; i++) {
+    switch (rest[i]) {
+      case '--site': args.site = rest[++i]; break;
+      case '--port': args.port = Number(rest[++i]); break;
+      case '--check': args.check = true; break;
+      case '--if-available': args.ifAvailable = true; break;
+      default: throw new UsageError(`unknown option ${rest[i]}\n${USAGE}`);
+    }
+  }
+  if (args.port !== undefined && !(Number.isInteger(args.port) && args.port > 0 && args.port < 65536)) {
+    throw new UsageError(`--port expects 1-65535\n${USAGE}`);
+  }
+  return args;
+}
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const sites = findSites(loadApps(args.module), args.site);
+  if (sites.length === 0) {
+    throw new UsageError(`no ApacheSite${args.site ? ` at ${args.site}` : ''} in ${args.module}`);
+  }
+  if (args.port !== undefined && sites.length > 1) {
+    throw new UsageError('--port needs a single site: add --site PATH');
+  }
+  const running: RunningSite[] = [];
+  const stopAll = () => Promise.all(running.map((r) => r.stop()));
+  try {
+    for (const site of sites) {
+      running.push(await startLocalSite(site, { port: args.port, log: (l) => console.log(`[${site.node.path}] ${l}`), streamErrorLog: !args.check }));
+      printUrls(site, running[running.length - 1]);
+    }
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+  if (args.check) {
+    const failures = (await Promise.all(sites.map((s, i) => checkSite(s, running[i])))).reduce((a, b) => a + b, 0);
+    await stopAll();
+    console.log(failures === 0 ? 'local check passed: every app answered 200 on real Apache' : `local check FAILED: ${failures} app(s) did not answer 200`);
+    return failures === 0 ? 0 : 1;
+  }
+  console.log('Press Ctrl-C to stop.');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await stopAll();
+  return 0;
+}
+
+function printUrls(site: ApacheSite, run: RunningSite): void {
+  for (const app of site.apps) {
+    console.log(`  ${app.appName.padEnd(20)} ${run.appUrls[app.appName]}   (daemon group ${app.daemonGroup?.name ?? 'embedded'})`);
+  }
+  console.log(`  config ${run.configFile}\n  error log ${run.errorLog}`);
+}
+
+async function checkSite(site: ApacheSite, run: RunningSite): Promise<number> {
+  let failures = 0;
+  for (const app of site.apps) {
+    const status = await new Promise<number>((resolve) => {
+      http.get(run.appUrls[app.appName], { agent: false }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', () => resolve(0));
+    });
+    console.log(`  ${status === 200 ? 'ok  ' : 'FAIL'} ${status} GET ${run.appUrls[app.appName]}`);
+    failures += status === 200 ? 0 : 1;
+  }
+  return failures;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
+    if (e instanceof LocalApacheMissingError && process.argv.includes('--if-available')) {
+      console.log(`Skipping the local run: ${e.message}`);
+      process.exit(0);
+    }
+    console.error(e instanceof UsageError ? e.message : `error: ${e.message}`);
+    process.exit(e instanceof UsageError ? 2 : 1);
+  });
+}

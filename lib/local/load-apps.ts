@@ -1,0 +1,38 @@
+import * as path from 'path';
+import { App } from 'cdktf';
+import { IConstruct } from 'constructs';
+import { ApacheSite } from '../apache-site';
+
+/**
+ * Loads a user's cdktf program (e.g. main.ts, which builds an App and calls
+ * app.synth()) and returns the Apps it built, without synthesizing them.
+ */
+export function loadApps(modulePath: string): App[] {
+  const file = path.resolve(modulePath);
+  if (file.endsWith('.ts')) {
+    // A TypeScript cdktf project already depends on ts-node (cdktf.json runs it).
+    require('ts-node').register({ transpileOnly: true, compilerOptions: { module: 'commonjs' } });
+  }
+  const apps: App[] = [];
+  const synth = App.prototype.synth;
+  App.prototype.synth = function capture(this: App) {
+    apps.push(this);
+  };
+  try {
+    const exported = require(file);
+    for (const value of Object.values(exported ?? {})) {
+      if (value instanceof App && !apps.includes(value)) {
+        apps.push(value);
+      }
+    }
+  } finally {
+    App.prototype.synth = synth;
+  }
+  return apps;
+}
+
+/** Every ApacheSite under the given constructs, optionally filtered by construct path. */
+export function findSites(roots: readonly IConstruct[], pathFilter?: string): ApacheSite[] {
+  const sites = roots.flatMap((r) => r.node.findAll()).filter((c): c is ApacheSite => c instanceof ApacheSite);
+  return pathFilter ? sites.filter((s) => s.node.path === pathFilter || s.node.path.startsWith(`${pathFilter}/`)) : sites;
+}

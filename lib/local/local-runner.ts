@@ -1,0 +1,306 @@
+import { ChildProcess, execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import type { ApacheSite } from '../apache-site';
+import { renderConf } from '../conf/render';
+import { SiteLayout } from '../conf/site-spec';
+import { STANDALONE_MODULES, standaloneConf } from '../conf/standalone-conf';
+import { detectLocalApache, LocalApache } from './detect';
+import { buildLocalVenv } from './venv-builder';
+
+export interface LocalRunOptions {
+  /** TCP port on 127.0.0.1. @default 0 - a free port */
+  readonly port?: number;
+  /** Where built venvs are cached between runs. @default <os tmpdir>/cdktf-apache-wsgi-venvs */
+  readonly venvCacheDir?: string;
+  /** Progress and error-log lines. @default - discarded */
+  readonly log?: (line: string) => void;
+  /** Forward new error-log lines to `log` while running. @default false */
+  readonly streamErrorLog?: boolean;
+  /** How long to wait for every app to answer. @default 30000 */
+  readonly readyTimeoutMs?: number;
+  /** The Apache to use. @default - detectLocalApache() */
+  readonly apache?: LocalApache;
+  /** Keep the private directory (config, logs, app copies) after stop(). @default false */
+  readonly keepWorkDir?: boolean;
+}
+
+/** A site served by a real Apache child process. */
+export interface RunningSite {
+  /** Base URL, e.g. http://127.0.0.1:41234 */
+  readonly url: string;
+  readonly port: number;
+  /** PID of Apache's parent process (its own process group). */
+  readonly pid: number;
+  /** Private directory with the config, logs, sockets and copied app code. */
+  readonly workDir: string;
+  readonly configFile: string;
+  readonly errorLog: string;
+  readonly accessLog: string;
+  readonly apache: LocalApache;
+  /** URL of each app by app name. */
+  readonly appUrls: Readonly<Record<string, string>>;
+  /** PIDs of the mod_wsgi daemon processes of one group (or all groups). */
+  daemonPids(groupName?: string): number[];
+  /** Touch the app's WSGI script: its daemon processes restart gracefully (no `apache2 -k graceful`). */
+  reloadApp(appName: string): void;
+  /** SIGTERM to Apache, then SIGKILL to its process group if it has not exited; removes workDir unless kept. */
+  stop(): Promise<void>;
+  /** Resolves when Apache exits, with its exit code or signal. */
+  readonly exited: Promise<string>;
+}
+
+const ROOT = process.getuid?.() === 0;
+
+/**
+ * Runs the same virtual host and server settings the site synthesizes, on the
+ * local Apache + mod_wsgi: builds the venvs with the Python mod_wsgi links,
+ * renders a self-contained config, checks it with `-t`, starts Apache in the
+ * foreground as a child and waits until every app answers.
+ */
+export async function startLocalSite(site: ApacheSite, options: LocalRunOptions = {}): Promise<RunningSite> {
+  const log = options.log ?? (() => {});
+  const apache = options.apache ?? detectLocalApache();
+  checkPython(site, apache, log);
+
+  // Short private dir: mod_wsgi socket paths must stay under ~100 characters.
+  const workDir = fs.mkdtempSync(path.join('/tmp', 'caw-'));
+  fs.chmodSync(workDir, 0o755);
+  for (const dir of ['apps', 'logs', 'run']) {
+    fs.mkdirSync(path.join(workDir, dir), { mode: 0o755 });
+  }
+  const venvCacheDir = options.venvCacheDir ?? path.join(os.tmpdir(), 'cdktf-apache-wsgi-venvs');
+  const venvDirs: Record<string, string> = {};
+  for (const venv of site.virtualEnvs) {
+    venvDirs[venv.venvName] = buildLocalVenv(venv, apache.pythonBinary, apache.pythonVersion, venvCacheDir, log);
+  }
+  // Copies, so a reload touches our script and never the user's checkout.
+  const appDirs: Record<string, string> = {};
+  for (const app of site.apps) {
+    appDirs[app.appName] = path.join(workDir, 'apps', app.appName);
+    fs.cpSync(app.source, appDirs[app.appName], { recursive: true });
+  }
+  makeReadable(workDir);
+
+  const port = options.port || await freePort();
+  const layout: SiteLayout = {
+    appDirs,
+    venvDirs,
+    home: workDir,
+    socketPrefix: path.join(workDir, 'run', 'wsgi'),
+    errorLog: path.join(workDir, 'logs', 'error.log'),
+    accessLog: path.join(workDir, 'logs', 'access.log'),
+    // As root the daemons run as Apache's User; the per-group users exist only on provisioned hosts.
+    daemonUsers: false,
+    listen: false,
+  };
+  const user = ROOT ? unprivilegedUser() : undefined;
+  const configFile = path.join(workDir, 'httpd.conf');
+  const pidFile = path.join(workDir, 'run', 'httpd.pid');
+  fs.writeFileSync(configFile, renderConf(standaloneConf(site.toSpec(), layout, {
+    serverRoot: workDir,
+    pidFile,
+    listenAddress: '127.0.0.1',
+    port,
+    modules: Object.fromEntries(STANDALONE_MODULES.map((m) => [m, path.join(apache.modulesDir, `mod_${m}.so`)])),
+    mimeTypesFile: apache.mimeTypesFile,
+    errorLog: layout.errorLog,
+    user,
+  }), { header: [`Local run of ${site.node.path} generated by cdktf-apache-wsgi.`] }));
+  if (user) {
+    // The children (user) connect to the daemon sockets the parent creates here.
+    execFileSync('chown', [user, path.join(workDir, 'run')]);
+  }
+
+  checkConfigSyntax(apache.binary, configFile);
+  const child = spawn(apache.binary, ['-f', configFile, '-DFOREGROUND'], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => { stderr += d; });
+  const exited = new Promise<string>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? String(code))));
+  const url = `http://127.0.0.1:${port}`;
+  const appUrls = Object.fromEntries(site.apps.map((a) => [a.appName, url + (a.mountPath === '/' ? '/' : a.mountPath)]));
+  const running = makeRunning(child, { url, port, workDir, configFile, errorLog: layout.errorLog, accessLog: layout.accessLog, apache, appUrls, exited }, site, options.keepWorkDir ?? false);
+
+  const tail = options.streamErrorLog ? tailFile(layout.errorLog, log) : undefined;
+  exited.then(() => tail?.stop());
+  try {
+    await waitReady(Object.values(appUrls), exited, options.readyTimeoutMs ?? 30_000);
+  } catch (e) {
+    const errors = fs.existsSync(layout.errorLog) ? fs.readFileSync(layout.errorLog, 'utf8') : '';
+    await running.stop();
+    throw new Error(`${site.node.path}: Apache did not serve every app: ${(e as Error).message}\n${stderr}${errors}`);
+  }
+  log(`serving ${site.node.path} at ${url}`);
+  return running;
+}
+
+function makeRunning(child: ChildProcess, base: Omit<RunningSite, 'pid' | 'daemonPids' | 'reloadApp' | 'stop'>, site: ApacheSite, keepWorkDir: boolean): RunningSite {
+  const pid = child.pid!;
+  return {
+    ...base,
+    pid,
+    daemonPids: (groupName?: string) => daemonPids(pid, groupName),
+    reloadApp: (appName: string) => {
+      const app = site.apps.find((a) => a.appName === appName);
+      if (!app) {
+        throw new Error(`${site.node.path} has no app named ${appName}`);
+      }
+      const script = path.join(base.workDir, 'apps', appName, app.scriptFile);
+      const now = new Date();
+      fs.utimesSync(script, now, now);
+    },
+    stop: async () => {
+      await stopApache(child, pid, base.exited);
+      if (!keepWorkDir) {
+        fs.rmSync(base.workDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+async function stopApache(child: ChildProcess, pid: number, exited: Promise<string>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return;
+  }
+  child.kill('SIGTERM');
+  const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 10_000).unref());
+  if (await Promise.race([exited, timeout]) === 'timeout') {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    await exited;
+  }
+}
+
+/** Fails early, with Apache's own message, on a config Apache rejects. */
+export function checkConfigSyntax(binary: string, configFile: string): void {
+  try {
+    execFileSync(binary, ['-t', '-f', configFile], { stdio: 'pipe', encoding: 'utf8' });
+  } catch (e: any) {
+    throw new Error(`${binary} -t rejected ${configFile}:\n${e.stderr ?? e.message}`);
+  }
+}
+
+function checkPython(site: ApacheSite, apache: LocalApache, log: (line: string) => void): void {
+  for (const venv of site.virtualEnvs) {
+    if (venv.pythonVersion !== undefined && venv.pythonVersion !== apache.pythonVersion) {
+      throw new Error(`${venv.node.path}: pythonVersion ${venv.pythonVersion} cannot run here: the local mod_wsgi (${apache.modWsgiPath}) links Python ${apache.pythonVersion}`);
+    }
+  }
+  if (site.platform.pythonVersion !== apache.pythonVersion) {
+    log(`warning: ${site.node.path} targets ${site.platform.id} (Python ${site.platform.pythonVersion}); this local run uses the local mod_wsgi's Python ${apache.pythonVersion}`);
+  }
+}
+
+function unprivilegedUser(): string {
+  for (const name of ['www-data', 'apache', 'nobody']) {
+    try {
+      execFileSync('id', ['-u', name], { stdio: 'ignore' });
+      return name;
+    } catch {
+      // try the next one
+    }
+  }
+  throw new Error('running as root needs an unprivileged user for Apache (www-data, apache or nobody); none exists');
+}
+
+function makeReadable(dir: string): void {
+  execFileSync('chmod', ['-R', 'a+rX', dir]);
+}
+
+/** A free TCP port on 127.0.0.1, found by binding port 0. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(urls: string[], exited: Promise<string>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let gone: string | undefined;
+  exited.then((how) => { gone = how; });
+  for (const url of urls) {
+    for (;;) {
+      if (gone !== undefined) {
+        throw new Error(`Apache exited (${gone}) before ${url} answered`);
+      }
+      const status = await httpStatus(url, 1_000);
+      if (status !== undefined && status < 500) {
+        break;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`${url} did not answer within ${timeoutMs} ms (last status ${status ?? 'none'})`);
+      }
+      await new Promise((r) => setTimeout(r, 30));
+    }
+  }
+}
+
+function httpStatus(url: string, timeoutMs: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: timeoutMs, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+/** Daemon processes are Apache's children named `(wsgi:<group>)` by display-name=%{GROUP}. */
+function daemonPids(apachePid: number, groupName?: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) {
+      continue;
+    }
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const argv0 = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0')[0];
+      const match = /^\(wsgi:(.+)\)/.exec(argv0);
+      if (ppid === apachePid && match && (groupName === undefined || match[1] === groupName)) {
+        pids.push(Number(entry));
+      }
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids.sort((a, b) => a - b);
+}
+
+/** Follows a growing file and passes each new line on. */
+function tailFile(file: string, onLine: (line: string) => void): { stop(): void } {
+  let offset = 0;
+  let rest = '';
+  const timer = setInterval(() => {
+    if (!fs.existsSync(file)) {
+      return;
+    }
+    const size = fs.statSync(file).size;
+    if (size <= offset) {
+      return;
+    }
+    const fd = fs.openSync(file, 'r');
+    const buf = Buffer.alloc(size - offset);
+    fs.readSync(fd, buf, 0, buf.length, offset);
+    fs.closeSync(fd);
+    offset = size;
+    const lines = (rest + buf.toString('utf8')).split('\n');
+    rest = lines.pop() ?? '';
+    lines.forEach(onLine);
+  }, 200);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,81 @@
+import { execFileSync } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { VirtualEnv } from '../virtual-env';
+
+/**
+ * Builds a venv on this machine with the given interpreter, cached by a hash of
+ * everything that goes into it, and checks its Python X.Y before use.
+ */
+export function buildLocalVenv(venv: VirtualEnv, pythonBinary: string, pythonVersion: string, cacheDir: string, log: (line: string) => void = () => {}): string {
+  const key = venvKey(venv, pythonVersion);
+  const dir = path.join(cacheDir, `${venv.venvName}-${key}`);
+  const done = path.join(dir, '.cdktf-apache-wsgi-complete');
+  if (!fs.existsSync(done)) {
+    log(`building venv ${venv.venvName} with ${pythonBinary}`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(cacheDir, { recursive: true, mode: 0o755 });
+    const needsPip = venv.requirementsFile !== undefined || venv.requirements.length > 0 || venv.localPackages.length > 0;
+    const args = ['-m', 'venv', ...(venv.systemSitePackages ? ['--system-site-packages'] : []), ...(needsPip ? [] : ['--without-pip']), dir];
+    run(pythonBinary, args);
+    const pip = [path.join(dir, 'bin', 'python'), '-m', 'pip', 'install', '--no-input', '--disable-pip-version-check'];
+    if (venv.requirementsFile) {
+      run(pip[0], [...pip.slice(1), ...(venv.requireHashes ? ['--require-hashes'] : []), '-r', venv.requirementsFile]);
+    }
+    if (venv.requirements.length > 0) {
+      run(pip[0], [...pip.slice(1), ...venv.requirements]);
+    }
+    if (venv.localPackages.length > 0) {
+      run(pip[0], [...pip.slice(1), '--no-index', ...venv.localPackages]);
+    }
+    fs.writeFileSync(done, key);
+  }
+  const built = venvPythonVersion(dir);
+  if (built !== pythonVersion) {
+    throw new Error(`${venv.node.path}: venv ${dir} was built with Python ${built} but mod_wsgi links Python ${pythonVersion}; it would fail at request time`);
+  }
+  return dir;
+}
+
+/** Python X.Y recorded in a venv's pyvenv.cfg. */
+export function venvPythonVersion(venvDir: string): string {
+  const cfg = fs.readFileSync(path.join(venvDir, 'pyvenv.cfg'), 'utf8');
+  const match = /^version(?:_info)?\s*=\s*(\d+\.\d+)/m.exec(cfg);
+  if (!match) {
+    throw new Error(`${venvDir}/pyvenv.cfg has no version line`);
+  }
+  return match[1];
+}
+
+function venvKey(venv: VirtualEnv, pythonVersion: string): string {
+  const hash = crypto.createHash('sha256');
+  hash.update(JSON.stringify({ pythonVersion, system: venv.systemSitePackages, requirements: venv.requirements, hashes: venv.requireHashes }));
+  if (venv.requirementsFile) {
+    hash.update(fs.readFileSync(venv.requirementsFile));
+  }
+  for (const p of venv.localPackages) {
+    hashPath(hash, p);
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+function hashPath(hash: crypto.Hash, p: string): void {
+  const stat = fs.statSync(p);
+  hash.update(p);
+  if (stat.isDirectory()) {
+    for (const entry of fs.readdirSync(p).sort()) {
+      hashPath(hash, path.join(p, entry));
+    }
+  } else {
+    hash.update(fs.readFileSync(p));
+  }
+}
+
+function run(cmd: string, args: string[]): void {
+  try {
+    execFileSync(cmd, args, { stdio: 'pipe', encoding: 'utf8' });
+  } catch (e: any) {
+    throw new Error(`${cmd} ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
+}
