@@ -14,7 +14,7 @@ import { buildLocalVenv } from './venv-builder';
 export interface LocalRunOptions {
   /** TCP port on 127.0.0.1. @default 0 - a free port */
   readonly port?: number;
-  /** Where built venvs are cached between runs. @default <os tmpdir>/cdktf-apache-wsgi-venvs */
+  /** Where built venvs are cached between runs. @default <os tmpdir>/cdktf-apache-wsgi-venvs-<uid> */
   readonly venvCacheDir?: string;
   /** Progress and error-log lines. @default - discarded */
   readonly log?: (line: string) => void;
@@ -72,7 +72,8 @@ export async function startLocalSite(site: ApacheSite, options: LocalRunOptions 
   for (const dir of ['apps', 'logs', 'run']) {
     fs.mkdirSync(path.join(workDir, dir), { mode: 0o755 });
   }
-  const venvCacheDir = options.venvCacheDir ?? path.join(os.tmpdir(), 'cdktf-apache-wsgi-venvs');
+  // Per user: a cache left by root is not writable by anyone else.
+  const venvCacheDir = options.venvCacheDir ?? path.join(os.tmpdir(), `cdktf-apache-wsgi-venvs-${os.userInfo().uid}`);
   const venvDirs: Record<string, string> = {};
   for (const venv of site.virtualEnvs) {
     venvDirs[venv.venvName] = buildLocalVenv(venv, apache.pythonBinary, apache.pythonVersion, venvCacheDir, log);
