@@ -7,3 +7,4 @@ export * from './apache-site';
 export * from './daemon-group';
 export * from './wsgi-app';
 export * from './local';
+export * from './provision';

@@ -1,0 +1,4 @@
+export * from './shell';
+export * from './recipe';
+export * from './render-shell';
+export * from './bundle';
