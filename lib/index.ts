@@ -8,3 +8,5 @@ export * from './daemon-group';
 export * from './wsgi-app';
 export * from './local';
 export * from './provision';
+export * from './docker-host';
+export * from './ec2-host';
