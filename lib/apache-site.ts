@@ -1,8 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, ISynthesisSession, TerraformStack } from 'cdktf';
-// The hook TerraformAsset uses to write files next to cdk.tf.json; cdktf is pinned to 0.21.0.
-import { addCustomSynthesis } from 'cdktf/lib/synthesize/synthesizer';
+import { Annotations } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { renderConf } from './conf/render';
 import { serverConf, vhostConf } from './conf/site-conf';
@@ -10,6 +8,7 @@ import { requiredRequestWorkers, SiteLayout, SiteSpec } from './conf/site-spec';
 import type { DaemonGroup } from './daemon-group';
 import { LogLevel } from './log-level';
 import { Platform } from './platform/platform';
+import { onStackOutput } from './private/synth-output';
 import { checkConfString, checkInt, checkPattern, NAME_EXPECTED, NAME_PATTERN, nameFromId, propError } from './private/validate';
 import type { VirtualEnv } from './virtual-env';
 import type { WsgiApp } from './wsgi-app';
@@ -177,7 +176,7 @@ export class ApacheSite extends Construct {
       validate: () => this.checkVirtualEnvNames(),
     });
 
-    addCustomSynthesis(this, { onSynthesize: (session: ISynthesisSession) => this.writeConfigFiles(session) });
+    onStackOutput(this, (stackDir) => this.writeConfigFiles(stackDir));
   }
 
   /** Daemon process groups of this site, in creation order. */
@@ -307,9 +306,7 @@ export class ApacheSite extends Construct {
     return errors;
   }
 
-  private writeConfigFiles(session: ISynthesisSession): void {
-    const stack = TerraformStack.of(this);
-    const stackDir = path.join(session.outdir, session.manifest.forStack(stack).synthesizedStackPath, '..');
+  private writeConfigFiles(stackDir: string): void {
     const dir = path.join(stackDir, 'apache', this.siteName);
     fs.mkdirSync(dir, { recursive: true });
     for (const [name, text] of Object.entries(this.renderConfigFiles())) {

@@ -3,14 +3,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Container } from '@cdktf/provider-docker/lib/container';
 import { Image } from '@cdktf/provider-docker/lib/image';
-import { ISynthesisSession, Lazy, TerraformOutput, TerraformStack } from 'cdktf';
-// The hook TerraformAsset uses to write files next to cdk.tf.json; cdktf is pinned to 0.21.0.
-import { addCustomSynthesis } from 'cdktf/lib/synthesize/synthesizer';
+import { Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { ApacheSite } from './apache-site';
 import { Bundle, BundleFile, siteBundle, writeBundle } from './provision/bundle';
 import { renderDockerfile } from './provision/dockerfile';
 import { StartMode } from './provision/recipe';
+import { onStackOutput } from './private/synth-output';
 import { checkInt, checkPattern, propError } from './private/validate';
 
 export interface DockerHostProps {
@@ -84,7 +83,11 @@ export class DockerHost extends Construct {
       },
     });
     new TerraformOutput(this, 'Url', { value: `http://${publishAddress}:${hostPort}/` });
-    addCustomSynthesis(this, { onSynthesize: (session: ISynthesisSession) => this.writeContext(session) });
+    onStackOutput(this, (stackDir) => {
+      const dir = path.join(stackDir, this.contextPath);
+      fs.rmSync(dir, { recursive: true, force: true });
+      writeBundle(this.buildContext(), dir);
+    });
   }
 
   /** Files of the build context: Dockerfile plus the bundle under bundle/. */
@@ -104,13 +107,5 @@ export class DockerHost extends Construct {
       hash.update(rel).update(String(file.mode)).update(file.content);
     }
     return hash.digest('hex');
-  }
-
-  private writeContext(session: ISynthesisSession): void {
-    const stack = TerraformStack.of(this);
-    const stackDir = path.join(session.outdir, session.manifest.forStack(stack).synthesizedStackPath, '..');
-    const dir = path.join(stackDir, this.contextPath);
-    fs.rmSync(dir, { recursive: true, force: true });
-    writeBundle(this.buildContext(), dir);
   }
 }
