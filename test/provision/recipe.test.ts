@@ -1,3 +1,7 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { Testing, TerraformStack } from 'cdktf';
 import { TwoAppsStack } from '../../examples/two-apps/main';
 import { ApacheSite, buildRecipe, DaemonGroup, OperatingSystem, Platform, renderShellScript, shellQuote, StartMode, VirtualEnv, WsgiApp } from '../../lib';
@@ -59,5 +63,27 @@ describe('buildRecipe', () => {
     const env = new VirtualEnv(stack, 'E', { requirements: ["flask==3.0.3; python_version>'3' $(touch /tmp/pwned)"] });
     new WsgiApp(hostile, 'App', { mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', daemonGroup: new DaemonGroup(hostile, 'G', { virtualEnv: env }) });
     expect(renderShellScript(buildRecipe(hostile, OPTIONS))).toContain(`'flask==3.0.3; python_version>'\\''3'\\'' $(touch /tmp/pwned)'`);
+  });
+});
+
+describe('recipe venv check, run in a real shell', () => {
+  test('fails the build when a venv is not the Python mod_wsgi links', () => {
+    // GIVEN an interpreter that builds a Python 3.12 venv, and mod_wsgi linking 3.11
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'caw-venv-'));
+    try {
+      const fakePython = path.join(dir, 'python3.12');
+      fs.writeFileSync(fakePython, '#!/bin/sh\n# python -m venv DIR: write only what the check reads\nfor last; do :; done\nmkdir -p "$last" && printf "home = /usr/bin\\nversion = 3.12.1\\n" > "$last/pyvenv.cfg"\n', { mode: 0o755 });
+      const script = renderShellScript({
+        siteName: 'site', platformId: 'test',
+        steps: [{ kind: 'venv', name: 'api-env', python: fakePython, dir: path.join(dir, 'venv'), systemSitePackages: false, withPip: false, requirements: [], localPackages: [], requireHashes: false }],
+      });
+      // WHEN the rendered recipe runs
+      const result = spawnSync('sh', ['-c', script], { env: { ...process.env, MOD_WSGI_PYTHON: '3.11' }, encoding: 'utf8' });
+      // THEN it stops with the mismatch named
+      expect(result.stderr).toContain('[provision] ERROR: venv api-env is Python 3.12 but mod_wsgi links Python 3.11');
+      expect(result.status).toBe(1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
