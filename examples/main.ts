@@ -1,4 +1,6 @@
 import { App } from 'cdktf';
+import { DockerSiteStack } from './docker-site/main';
+import { Ec2SiteStack } from './ec2-site/main';
 import { SingleAppStack } from './single-app/main';
 import { TwoAppsStack } from './two-apps/main';
 
@@ -6,4 +8,6 @@ import { TwoAppsStack } from './two-apps/main';
 const app = new App();
 new SingleAppStack(app, 'single-app');
 new TwoAppsStack(app, 'two-apps');
+new DockerSiteStack(app, 'docker-site');
+new Ec2SiteStack(app, 'ec2-site');
 app.synth();

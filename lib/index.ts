@@ -7,3 +7,6 @@ export * from './apache-site';
 export * from './daemon-group';
 export * from './wsgi-app';
 export * from './local';
+export * from './provision';
+export * from './docker-host';
+export * from './ec2-host';

@@ -57,6 +57,8 @@ export class VirtualEnv extends Construct {
   public readonly systemSitePackages: boolean;
   /** True when the requirements carry hashes: pip runs with --require-hashes. */
   public readonly requireHashes: boolean;
+  /** False when nothing is installed into the venv: it is created without pip, which is faster. */
+  public readonly needsPip: boolean;
 
   constructor(scope: Construct, id: string, props: VirtualEnvProps = {}) {
     super(scope, id);
@@ -84,6 +86,8 @@ export class VirtualEnv extends Construct {
     });
     this.localPackages = (props.localPackages ?? []).map((p, i) => checkExistingPath(this, `localPackages[${i}]`, p, 'any'));
     this.requireHashes = fileLines.some((l) => l.includes('--hash='));
+
+    this.needsPip = this.requirementsFile !== undefined || this.requirements.length > 0 || this.localPackages.length > 0;
 
     const unpinned = [...fileLines, ...this.requirements]
       .map((l) => l.replace(/\s--hash=\S+/g, '').trim())

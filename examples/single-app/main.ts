@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { App, TerraformStack } from 'cdktf';
+import { App, LocalBackend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { ApacheSite, DaemonGroup, Platform, VirtualEnv, WsgiApp } from '../../lib';
 
@@ -11,6 +11,8 @@ export class SingleAppStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
+    // Relative state path: nothing in cdk.tf.json depends on where the checkout is.
+    new LocalBackend(this, { path: `terraform.${id}.tfstate` });
     this.site = new ApacheSite(this, 'Site', { platform: Platform.DEBIAN_12, serverName: 'hello.example.com' });
     const env = new VirtualEnv(this, 'HelloEnv', { requirementsFile: path.join(APPS, 'hello', 'requirements.txt') });
     const group = new DaemonGroup(this.site, 'Hello', { processes: 2, threads: 5, virtualEnv: env });

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { App, TerraformStack } from 'cdktf';
+import { App, LocalBackend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { ApacheSite, DaemonGroup, Platform, VirtualEnv, WsgiApp } from '../../lib';
 
@@ -14,6 +14,8 @@ export class TwoAppsStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
+    // Relative state path: nothing in cdk.tf.json depends on where the checkout is.
+    new LocalBackend(this, { path: `terraform.${id}.tfstate` });
     this.site = new ApacheSite(this, 'Site', { platform: Platform.DEBIAN_12, serverName: 'www.example.com' });
 
     const apiEnv = new VirtualEnv(this, 'ApiEnv', { requirementsFile: path.join(APPS, 'api', 'requirements.txt') });

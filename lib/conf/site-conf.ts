@@ -7,6 +7,8 @@ const MAX_THREADS_PER_CHILD = 25;
 /** Server-wide directives: one copy per Apache instance. */
 export function serverConf(spec: SiteSpec, layout: SiteLayout): ConfNode[] {
   const nodes: ConfNode[] = [
+    // A global ServerName spares Apache a hostname lookup and the AH00558 warning at every start.
+    directive('ServerName', spec.serverName),
     comment('Daemon mode only: no Python runs inside Apache\'s own worker processes.'),
     directive('WSGIRestrictEmbedded', spec.restrictEmbedded ? 'On' : 'Off'),
     directive('WSGISocketPrefix', layout.socketPrefix),
@@ -34,7 +36,7 @@ export function serverConf(spec: SiteSpec, layout: SiteLayout): ConfNode[] {
     ...mpmConf(spec.maxRequestWorkers),
   ];
   if (layout.listen) {
-    nodes.push(blank(), directive('Listen', spec.port));
+    nodes.push(blank(), directive('Listen', layout.port ?? spec.port));
   }
   return nodes;
 }
@@ -108,7 +110,7 @@ export function vhostConf(spec: SiteSpec, layout: SiteLayout): ConfNode[] {
     }
     body.push(blank(), section('Location', app.mountPath, scoped));
   }
-  return [section('VirtualHost', `*:${spec.port}`, body)];
+  return [section('VirtualHost', `*:${layout.port ?? spec.port}`, body)];
 }
 
 function daemonProcess(group: DaemonGroupSpec, layout: SiteLayout) {

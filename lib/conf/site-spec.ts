@@ -83,6 +83,8 @@ export interface SiteLayout {
   readonly daemonUsers: boolean;
   /** true when the vhost's port needs its own Listen (the distro config does not already listen there). */
   readonly listen: boolean;
+  /** Port Apache serves the site on here. @default - the site's port */
+  readonly port?: number;
 }
 
 /**

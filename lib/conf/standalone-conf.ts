@@ -31,7 +31,6 @@ export function standaloneConf(spec: SiteSpec, layout: SiteLayout, host: Standal
   const nodes: ConfNode[] = [
     directive('ServerRoot', host.serverRoot),
     directive('PidFile', host.pidFile),
-    directive('ServerName', 'localhost'),
     directive('Listen', `${host.listenAddress}:${host.port}`),
     directive('ErrorLog', host.errorLog),
   ];
@@ -50,7 +49,7 @@ export function standaloneConf(spec: SiteSpec, layout: SiteLayout, host: Standal
     ...serverConf(spec, { ...layout, listen: false }),
     blank(),
     comment('The virtual host, as in site.conf'),
-    ...vhostConf({ ...spec, port: host.port }, layout),
+    ...vhostConf(spec, { ...layout, port: host.port }),
   );
   return nodes;
 }

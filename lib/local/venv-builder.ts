@@ -13,23 +13,27 @@ export function buildLocalVenv(venv: VirtualEnv, pythonBinary: string, pythonVer
   const dir = path.join(cacheDir, `${venv.venvName}-${key}`);
   const done = path.join(dir, '.cdktf-apache-wsgi-complete');
   if (!fs.existsSync(done)) {
-    log(`building venv ${venv.venvName} with ${pythonBinary}`);
-    fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(cacheDir, { recursive: true, mode: 0o755 });
-    const needsPip = venv.requirementsFile !== undefined || venv.requirements.length > 0 || venv.localPackages.length > 0;
-    const args = ['-m', 'venv', ...(venv.systemSitePackages ? ['--system-site-packages'] : []), ...(needsPip ? [] : ['--without-pip']), dir];
-    run(pythonBinary, args);
-    const pip = [path.join(dir, 'bin', 'python'), '-m', 'pip', 'install', '--no-input', '--disable-pip-version-check'];
-    if (venv.requirementsFile) {
-      run(pip[0], [...pip.slice(1), ...(venv.requireHashes ? ['--require-hashes'] : []), '-r', venv.requirementsFile]);
-    }
-    if (venv.requirements.length > 0) {
-      run(pip[0], [...pip.slice(1), ...venv.requirements]);
-    }
-    if (venv.localPackages.length > 0) {
-      run(pip[0], [...pip.slice(1), '--no-index', ...venv.localPackages]);
-    }
-    fs.writeFileSync(done, key);
+    // Parallel runs (jest workers) may want the same venv: one builds, the others wait.
+    withLock(`${dir}.lock`, () => {
+      if (!fs.existsSync(done)) {
+        log(`building venv ${venv.venvName} with ${pythonBinary}`);
+        fs.rmSync(dir, { recursive: true, force: true });
+        const args = ['-m', 'venv', ...(venv.systemSitePackages ? ['--system-site-packages'] : []), ...(venv.needsPip ? [] : ['--without-pip']), dir];
+        run(pythonBinary, args);
+        const pip = [path.join(dir, 'bin', 'python'), '-m', 'pip', 'install', '--no-input', '--disable-pip-version-check'];
+        if (venv.requirementsFile) {
+          run(pip[0], [...pip.slice(1), ...(venv.requireHashes ? ['--require-hashes'] : []), '-r', venv.requirementsFile]);
+        }
+        if (venv.requirements.length > 0) {
+          run(pip[0], [...pip.slice(1), ...venv.requirements]);
+        }
+        if (venv.localPackages.length > 0) {
+          run(pip[0], [...pip.slice(1), '--no-index', ...venv.localPackages]);
+        }
+        fs.writeFileSync(done, key);
+      }
+    });
   }
   const built = venvPythonVersion(dir);
   if (built !== pythonVersion) {
@@ -69,6 +73,34 @@ function hashPath(hash: crypto.Hash, p: string): void {
     }
   } else {
     hash.update(fs.readFileSync(p));
+  }
+}
+
+const LOCK_WAIT_MS = 600_000;
+
+/** Runs `fn` holding a lock directory (mkdir is atomic); a lock older than the wait limit is stale. */
+function withLock(lock: string, fn: () => void): void {
+  const start = Date.now();
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch (e: any) {
+      if (e.code !== 'EEXIST') {
+        throw e;
+      }
+      if (Date.now() - fs.statSync(lock).mtimeMs > LOCK_WAIT_MS) {
+        fs.rmSync(lock, { recursive: true, force: true });
+      } else if (Date.now() - start > LOCK_WAIT_MS) {
+        throw new Error(`gave up waiting for ${lock}`);
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    }
+  }
+  try {
+    fn();
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
   }
 }
 

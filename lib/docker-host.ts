@@ -1,0 +1,116 @@
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Container } from '@cdktf/provider-docker/lib/container';
+import { Image } from '@cdktf/provider-docker/lib/image';
+import { ISynthesisSession, Lazy, TerraformOutput, TerraformStack } from 'cdktf';
+// The hook TerraformAsset uses to write files next to cdk.tf.json; cdktf is pinned to 0.21.0.
+import { addCustomSynthesis } from 'cdktf/lib/synthesize/synthesizer';
+import { Construct } from 'constructs';
+import { ApacheSite } from './apache-site';
+import { Bundle, BundleFile, siteBundle, writeBundle } from './provision/bundle';
+import { renderDockerfile } from './provision/dockerfile';
+import { StartMode } from './provision/recipe';
+import { checkInt, checkPattern, propError } from './private/validate';
+
+export interface DockerHostProps {
+  /** The site this container serves. */
+  readonly site: ApacheSite;
+  /**
+   * Port Apache listens on inside the container: unprivileged, so nothing needs NET_BIND_SERVICE.
+   * @default 8080
+   */
+  readonly containerPort?: number;
+  /** @default 8080 */
+  readonly hostPort?: number;
+  /**
+   * Host address the port is published on. Widen it (e.g. '0.0.0.0') only when asked.
+   * @default '127.0.0.1'
+   */
+  readonly publishAddress?: string;
+  /** @default - '<site name>:<content hash>' */
+  readonly imageName?: string;
+  /** @default 'unless-stopped' */
+  readonly restart?: string;
+}
+
+const BUNDLE_DIR = '/opt/cdktf-apache-wsgi/site';
+
+/**
+ * A Docker image built from the site's recipe and a container running it.
+ * The build context (Dockerfile + bundle) is written next to cdk.tf.json under
+ * `docker/<site>/`, so cdk.tf.json refers to it by a relative path.
+ */
+export class DockerHost extends Construct {
+  public readonly site: ApacheSite;
+  public readonly image: Image;
+  public readonly container: Container;
+  public readonly containerPort: number;
+  /** Build context directory, relative to the stack's output directory. */
+  public readonly contextPath: string;
+
+  constructor(scope: Construct, id: string, props: DockerHostProps) {
+    super(scope, id);
+    if (!(props.site instanceof ApacheSite)) {
+      throw propError(this, 'site', props.site, 'an ApacheSite');
+    }
+    this.site = props.site;
+    this.containerPort = checkInt(this, 'containerPort', props.containerPort ?? 8080, 1024, 65_535);
+    const hostPort = checkInt(this, 'hostPort', props.hostPort ?? 8080, 1, 65_535);
+    const publishAddress = checkPattern(this, 'publishAddress', props.publishAddress ?? '127.0.0.1', /^[0-9a-fA-F:.]+$/, 'an IP address such as "127.0.0.1"');
+    const restart = checkPattern(this, 'restart', props.restart ?? 'unless-stopped', /^(no|on-failure|always|unless-stopped)$/, 'no, on-failure, always or unless-stopped');
+    this.contextPath = `docker/${this.site.siteName}`;
+    const contentHash = Lazy.stringValue({ produce: () => this.contentHash() });
+
+    this.image = new Image(this, 'Image', {
+      name: props.imageName ?? Lazy.stringValue({ produce: () => `${this.site.siteName}:${this.contentHash().slice(0, 12)}` }),
+      keepLocally: true,
+      buildAttribute: { context: this.contextPath },
+      triggers: { content: contentHash },
+    });
+    this.container = new Container(this, 'Container', {
+      name: `${this.site.siteName}-apache`,
+      image: this.image.imageId,
+      restart,
+      ports: [{ internal: this.containerPort, external: hostPort, ip: publishAddress }],
+      // Apache's parent needs root to switch the daemon groups to their users; nothing more.
+      capabilities: { drop: ['NET_RAW', 'MKNOD', 'AUDIT_WRITE', 'SYS_CHROOT', 'SETFCAP', 'NET_BIND_SERVICE'] },
+      securityOpts: ['no-new-privileges:true'],
+      healthcheck: {
+        test: ['CMD', this.site.platform.pythonBinary, '-c', `import urllib.request; urllib.request.urlopen("http://127.0.0.1:${this.containerPort}${this.site.apps[0]?.mountPath ?? '/'}", timeout=4)`],
+        interval: '30s',
+        timeout: '5s',
+        retries: 3,
+      },
+    });
+    new TerraformOutput(this, 'Url', { value: `http://${publishAddress}:${hostPort}/` });
+    addCustomSynthesis(this, { onSynthesize: (session: ISynthesisSession) => this.writeContext(session) });
+  }
+
+  /** Files of the build context: Dockerfile plus the bundle under bundle/. */
+  public buildContext(): Bundle {
+    const bundle = siteBundle(this.site, { port: this.containerPort, startMode: StartMode.NONE, bundleDir: BUNDLE_DIR, logsToStdout: true });
+    const healthPath = this.site.apps[0]?.mountPath ?? '/';
+    const files = new Map<string, BundleFile>([['Dockerfile', { content: Buffer.from(renderDockerfile({ platform: this.site.platform, bundleDir: BUNDLE_DIR, port: this.containerPort, healthPath })), mode: 0o644 }]]);
+    for (const [rel, file] of bundle) {
+      files.set(`bundle/${rel}`, file);
+    }
+    return files;
+  }
+
+  private contentHash(): string {
+    const hash = crypto.createHash('sha256');
+    for (const [rel, file] of this.buildContext()) {
+      hash.update(rel).update(String(file.mode)).update(file.content);
+    }
+    return hash.digest('hex');
+  }
+
+  private writeContext(session: ISynthesisSession): void {
+    const stack = TerraformStack.of(this);
+    const stackDir = path.join(session.outdir, session.manifest.forStack(stack).synthesizedStackPath, '..');
+    const dir = path.join(stackDir, this.contextPath);
+    fs.rmSync(dir, { recursive: true, force: true });
+    writeBundle(this.buildContext(), dir);
+  }
+}

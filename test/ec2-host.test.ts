@@ -1,0 +1,123 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { Testing, TerraformStack } from 'cdktf';
+import { Ec2SiteStack } from '../examples/ec2-site/main';
+import { ApacheSite, DaemonGroup, Ec2Host, Platform, VirtualEnv, WsgiApp } from '../lib';
+import { OFFLINE_AWS, synthForTerraform } from './provision/terraform';
+import { FIXTURE_APP } from './util';
+
+function resources(stack: TerraformStack, type: string): any[] {
+  return Object.values(JSON.parse(Testing.synth(stack, true)).resource?.[type] ?? {});
+}
+
+describe('Ec2Host', () => {
+  const stack = new Ec2SiteStack(Testing.app(), 'ec2-site');
+
+  test('requires IMDSv2 and encrypts the root volume', () => {
+    const [instance] = resources(stack, 'aws_instance');
+    expect(instance.metadata_options).toEqual({ http_endpoint: 'enabled', http_put_response_hop_limit: 1, http_tokens: 'required' });
+    expect(instance.root_block_device.encrypted).toBe(true);
+  });
+
+  test('opens only the site port: no SSH', () => {
+    const [sg] = resources(stack, 'aws_security_group');
+    expect(sg.ingress.map((r: any) => [r.protocol, r.from_port, r.to_port])).toEqual([['tcp', 80, 80]]);
+  });
+
+  test('administers through SSM, not a key pair', () => {
+    expect(resources(stack, 'aws_iam_role_policy_attachment').map((a) => a.policy_arn)).toEqual(['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore']);
+    expect(resources(stack, 'aws_instance')[0].key_name).toBeUndefined();
+  });
+
+  test('replaces the instance when the site changes', () => {
+    expect(resources(stack, 'aws_instance')[0].user_data_replace_on_change).toBe(true);
+  });
+
+  test('looks the AMI up from the platform catalog when none is given', () => {
+    const ami = Object.values(JSON.parse(Testing.synth(stack, true)).data.aws_ami) as any[];
+    expect(ami[0].owners).toEqual(['136693071363']);
+    expect(ami[0].filter[0]).toEqual({ name: 'name', values: ['debian-12-amd64-*'] });
+  });
+
+  test('keeps secrets out of user data: it holds only the bundle and the recipe', () => {
+    const userData: string = resources(stack, 'aws_instance')[0].user_data;
+    const doc = JSON.parse(userData.replace(/^#cloud-config\n/, ''));
+    expect(doc.write_files.map((f: any) => f.path)).toContain('/opt/cdktf-apache-wsgi/site/provision.sh');
+    expect(doc.runcmd).toEqual([['sh', '/opt/cdktf-apache-wsgi/site/provision.sh']]);
+    expect(userData).not.toMatch(/AKIA|secret|password/i);
+  });
+
+  test('grants read access to exactly the SSM parameters named', () => {
+    const app = Testing.app();
+    const s = new TerraformStack(app, 's');
+    new AwsProvider(s, 'Aws', { region: 'us-east-1' });
+    const site = new ApacheSite(s, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example' });
+    new WsgiApp(site, 'App', { mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', daemonGroup: new DaemonGroup(site, 'G', { virtualEnv: new VirtualEnv(s, 'E') }) });
+    const arn = 'arn:aws:ssm:us-east-1:123456789012:parameter/app/db-password';
+    new Ec2Host(s, 'Host', { site, amiId: 'ami-12345678', ssmParameterArns: [arn] });
+    const [policy] = resources(s, 'aws_iam_role_policy');
+    expect(JSON.parse(policy.policy).Statement).toEqual([{ Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: [arn] }]);
+  });
+
+  test.each([
+    ['allowedCidrs', { allowedCidrs: ['everyone'] }, /allowedCidrs\[0\] "everyone" is invalid; expected a CIDR block/],
+    ['ssmParameterArns', { ssmParameterArns: ['arn:aws:ssm:us-east-1:123456789012:parameter/*'] }, /ssmParameterArns\[0\] .* is invalid; expected the ARN of one SSM parameter \(no wildcards\)/],
+    ['instanceType', { instanceType: 'big one' }, /instanceType "big one" is invalid/],
+  ])('fails on a bad %s', (_prop, props, message) => {
+    const s = new TerraformStack(Testing.app(), 's');
+    const site = new ApacheSite(s, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example' });
+    expect(() => new Ec2Host(s, 'Host', { site, ...props })).toThrow(message);
+  });
+
+  test('fails at synth when the bundle does not fit EC2 user data', () => {
+    const source = fs.mkdtempSync(path.join(os.tmpdir(), 'caw-big-'));
+    try {
+      fs.copyFileSync(path.join(FIXTURE_APP, 'wsgi.py'), path.join(source, 'wsgi.py'));
+      fs.writeFileSync(path.join(source, 'blob.bin'), require('crypto').randomBytes(20_000));
+      const s = new TerraformStack(Testing.app(), 's');
+      new AwsProvider(s, 'Aws', { region: 'us-east-1' });
+      const site = new ApacheSite(s, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example' });
+      new WsgiApp(site, 'App', { mountPath: '/', source, scriptFile: 'wsgi.py', daemonGroup: new DaemonGroup(site, 'G', { virtualEnv: new VirtualEnv(s, 'E') }) });
+      new Ec2Host(s, 'Host', { site, amiId: 'ami-12345678' });
+      expect(() => Testing.synth(s, true)).toThrow(/s\/Host: user data is \d+ bytes, over EC2's 16384/);
+    } finally {
+      fs.rmSync(source, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('ec2-site example with real tools', () => {
+  test('the user data passes cloud-init\'s own schema check', () => {
+    const stack = new Ec2SiteStack(Testing.app(), 'ec2-site');
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'caw-ci-')), 'user-data');
+    fs.writeFileSync(file, stack.host.userData());
+    const out = execFileSync('cloud-init', ['schema', '--config-file', file], { encoding: 'utf8' });
+    expect(out).toContain('Valid cloud-config');
+  });
+
+  test('terraform init, validate and plan succeed offline', () => {
+    // GIVEN the example with an explicit AMI (an aws_ami lookup needs the AWS API) and offline provider flags
+    const run = synthForTerraform((app) => {
+      const stack = new Ec2SiteStack(app, 'ec2-site', { amiId: 'ami-0123456789abcdef0' });
+      const provider = stack.node.findAll().find((c) => c instanceof AwsProvider) as AwsProvider;
+      for (const [key, value] of Object.entries(OFFLINE_AWS)) {
+        provider.addOverride(key, value);
+      }
+      return stack;
+    });
+    try {
+      // WHEN terraform runs against the local provider mirror
+      run.terraform('init', '-input=false', '-no-color');
+      expect(run.terraform('validate', '-no-color')).toContain('Success! The configuration is valid.');
+      const plan = run.terraform('plan', '-input=false', '-lock=false', '-refresh=false', '-no-color');
+      // THEN the plan creates the five resources of an Ec2Host (no parameter policy asked for) and nothing else
+      expect(plan).toContain('Plan: 5 to add, 0 to change, 0 to destroy.');
+      expect(plan).toContain('+ resource "aws_instance" "Host_Instance_8BCAD32C"');
+    } finally {
+      run.cleanup();
+    }
+  });
+});

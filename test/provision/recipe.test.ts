@@ -1,0 +1,63 @@
+import { Testing, TerraformStack } from 'cdktf';
+import { TwoAppsStack } from '../../examples/two-apps/main';
+import { ApacheSite, buildRecipe, DaemonGroup, OperatingSystem, Platform, renderShellScript, shellQuote, StartMode, VirtualEnv, WsgiApp } from '../../lib';
+import { FIXTURE_APP } from '../util';
+
+const OPTIONS = { port: 80, startMode: StartMode.SYSTEMD, bundleDir: '/opt/cdktf-apache-wsgi/site' };
+
+describe('shellQuote', () => {
+  test('leaves safe words bare and single-quotes the rest', () => {
+    expect(shellQuote('/srv/wsgi/site')).toBe('/srv/wsgi/site');
+    expect(shellQuote('a b')).toBe("'a b'");
+    expect(shellQuote("it's")).toBe("'it'\\''s'");
+    expect(shellQuote('$(rm -rf /)')).toBe("'$(rm -rf /)'");
+    expect(shellQuote('`id`;x')).toBe("'`id`;x'");
+  });
+
+  test('fails on NUL', () => {
+    expect(() => shellQuote('a\0b')).toThrow(/contains NUL/);
+  });
+});
+
+describe('buildRecipe', () => {
+  const site = new TwoAppsStack(Testing.app(), 'two-apps').site;
+
+  test('runs the same steps in a fixed order', () => {
+    expect(buildRecipe(site, OPTIONS).steps.map((s) => s.kind)).toEqual([
+      'packages', 'checkModWsgiPython', 'user', 'user', 'directory', 'directory', 'installTree', 'installTree',
+      'venv', 'venv', 'apacheConfig', 'configTest', 'start', 'healthCheck',
+    ]);
+  });
+
+  test('installs the distro packages of the platform', () => {
+    expect(buildRecipe(site, OPTIONS).steps[0]).toEqual({ kind: 'packages', family: 'debian', packages: ['apache2', 'libapache2-mod-wsgi-py3', 'python3.11', 'python3.11-venv'] });
+  });
+
+  test('builds every venv with the interpreter mod_wsgi links and fails on another version', () => {
+    const script = renderShellScript(buildRecipe(site, OPTIONS));
+    expect(script).toContain('/usr/bin/python3.11 -m venv /srv/wsgi/site/venvs/api-env\n');
+    expect(script).toContain('[ "$VENV_PYTHON" = "$MOD_WSGI_PYTHON" ] || fail "venv api-env is Python $VENV_PYTHON but mod_wsgi links Python $MOD_WSGI_PYTHON"');
+  });
+
+  test('creates each daemon user as a system user without a login shell', () => {
+    expect(renderShellScript(buildRecipe(site, OPTIONS))).toContain('useradd --system --gid wsgi-api --home-dir /srv/wsgi/site --no-create-home --shell /usr/sbin/nologin wsgi-api');
+  });
+
+  test('builds mod_wsgi with pip for a pip platform and checks that build', () => {
+    const stack = new TerraformStack(Testing.app(), 'al');
+    const pipSite = new ApacheSite(stack, 'Site', { platform: Platform.pipModWsgi({ os: OperatingSystem.AMAZON_LINUX_2023, pythonVersion: '3.11' }), serverName: 'a.example' });
+    new WsgiApp(pipSite, 'App', { mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', daemonGroup: new DaemonGroup(pipSite, 'G', { virtualEnv: new VirtualEnv(stack, 'E') }) });
+    const steps = buildRecipe(pipSite, OPTIONS).steps;
+    expect(steps[0]).toEqual({ kind: 'packages', family: 'rhel', packages: ['httpd', 'httpd-devel', 'gcc', 'redhat-rpm-config', 'python3.11', 'python3.11-pip', 'python3.11-devel', 'gcc'] });
+    expect(steps[1]).toEqual({ kind: 'pipModWsgi', python: '/usr/bin/python3.11', requirement: 'mod_wsgi==5.0.2', dir: '/srv/wsgi/site/mod_wsgi', loadConf: '/etc/httpd/conf.modules.d/10-wsgi.conf' });
+    expect(renderShellScript(buildRecipe(pipSite, OPTIONS))).toContain('MOD_WSGI_SO="$(awk \'$1 == "LoadModule" { print $3 }\' /etc/httpd/conf.modules.d/10-wsgi.conf)"');
+  });
+
+  test('quotes hostile requirement specifiers instead of running them', () => {
+    const stack = new TerraformStack(Testing.app(), 'x');
+    const hostile = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example' });
+    const env = new VirtualEnv(stack, 'E', { requirements: ["flask==3.0.3; python_version>'3' $(touch /tmp/pwned)"] });
+    new WsgiApp(hostile, 'App', { mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', daemonGroup: new DaemonGroup(hostile, 'G', { virtualEnv: env }) });
+    expect(renderShellScript(buildRecipe(hostile, OPTIONS))).toContain(`'flask==3.0.3; python_version>'\\''3'\\'' $(touch /tmp/pwned)'`);
+  });
+});

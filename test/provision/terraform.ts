@@ -1,0 +1,47 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, TerraformStack } from 'cdktf';
+
+/** Where this machine's filesystem mirror of hashicorp/aws 5.100.0 lives. */
+export const PLUGIN_DIR = process.env.CAW_TF_PLUGIN_DIR ?? '/opt/tf-plugins';
+
+/** Fake credentials and skip flags: terraform validate and plan run without AWS. */
+export const OFFLINE_AWS = {
+  access_key: 'AKIAIOSFODNN7EXAMPLE',
+  secret_key: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  skip_credentials_validation: true,
+  skip_requesting_account_id: true,
+  skip_metadata_api_check: true,
+  skip_region_validation: true,
+};
+
+export interface TerraformRun {
+  readonly dir: string;
+  terraform(...args: string[]): string;
+  cleanup(): void;
+}
+
+/** Synthesizes one stack into a temporary directory and runs terraform there. */
+export function synthForTerraform(build: (app: App) => TerraformStack): TerraformRun {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'caw-tf-'));
+  const app = new App({ outdir });
+  const stack = build(app);
+  app.synth();
+  const dir = path.join(outdir, 'stacks', stack.node.id);
+  const cliConfig = path.join(outdir, 'terraformrc');
+  fs.writeFileSync(cliConfig, `provider_installation {\n  filesystem_mirror {\n    path = "${PLUGIN_DIR}"\n  }\n}\n`);
+  const env = { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_DATA_DIR: path.join(dir, '.terraform') };
+  return {
+    dir,
+    terraform: (...args: string[]) => {
+      try {
+        return execFileSync('terraform', args, { cwd: dir, env, encoding: 'utf8', stdio: 'pipe', timeout: 300_000 });
+      } catch (e: any) {
+        throw new Error(`terraform ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+      }
+    },
+    cleanup: () => fs.rmSync(outdir, { recursive: true, force: true }),
+  };
+}
