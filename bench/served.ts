@@ -186,3 +186,8 @@ export async function runServedBench(options: ServedOptions): Promise<SweepVerdi
     + (verdict.defaultShare >= 0.9 ? 'meets the 90% target' : 'BELOW the 90% target'));
   return verdict;
 }
+
+/** bench/index.ts entry: true when the library default reaches 90% of the best swept config. */
+export async function runServed(quick: boolean): Promise<boolean> {
+  return (await runServedBench({ quick })).defaultShare >= 0.9;
+}
