@@ -94,4 +94,12 @@ project.addTask('serve:examples', {
   exec: 'ts-node --project tsconfig.dev.json lib/cli.ts serve examples/main.ts --site two-apps/Site',
 });
 
+// Benchmarks on this machine's real Apache + mod_wsgi, wrk and gunicorn (loopback only).
+// `npm run bench -- --quick` for short rounds, `-- --only=served` for one module.
+project.addTask('bench', {
+  description: 'Run the benchmarks and print their tables (--quick: short rounds)',
+  exec: 'ts-node --project tsconfig.dev.json bench/index.ts',
+  receiveArgs: true,
+});
+
 project.synth();
