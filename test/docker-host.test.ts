@@ -21,6 +21,7 @@ describe('DockerHost', () => {
     expect(container.ports).toEqual([{ internal: 8080, external: 8080, ip: '127.0.0.1' }]);
     expect(container.restart).toBe('unless-stopped');
     expect(container.security_opts).toEqual(['no-new-privileges:true']);
+    expect(container.capabilities).toEqual({ drop: ['ALL'], add: ['CHOWN', 'SETUID', 'SETGID', 'KILL'] });
     expect(container.healthcheck.test).toEqual(['CMD', '/usr/bin/python3.11', '-c', 'import urllib.request; urllib.request.urlopen("http://127.0.0.1:8080/api", timeout=4)']);
   });
 
