@@ -87,6 +87,10 @@ export class DaemonGroup extends Construct {
       throw propError(this, 'user', this.user, 'a non-root user');
     }
     this.group = checkPattern(this, 'group', props.group ?? this.user, USER_PATTERN, 'a Linux group name (lower-case, at most 32 characters)');
+    // group=root gives the app root's group rights (files such as /etc/shadow backups, root-group sockets).
+    if (this.group === 'root') {
+      throw propError(this, 'group', this.group, 'a group other than root');
+    }
     this.lang = checkPattern(this, 'lang', props.lang ?? 'C.UTF-8', /^[A-Za-z_]+(\.[A-Za-z0-9-]+)?(@\w+)?$/, 'a locale name such as "C.UTF-8"');
     this.locale = checkPattern(this, 'locale', props.locale ?? 'C.UTF-8', /^[A-Za-z_]+(\.[A-Za-z0-9-]+)?(@\w+)?$/, 'a locale name such as "C.UTF-8"');
     this.displayName = checkConfString(this, 'displayName', props.displayName ?? '%{GROUP}');
