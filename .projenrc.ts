@@ -94,4 +94,11 @@ project.addTask('serve:examples', {
   exec: 'ts-node --project tsconfig.dev.json lib/cli.ts serve examples/main.ts --site two-apps/Site',
 });
 
+// Benchmarks print their tables; bench/index.ts lists them (add new ones there).
+project.addTask('bench', {
+  description: 'Run every benchmark in bench/index.ts and print the tables',
+  exec: 'node --expose-gc -r ts-node/register/transpile-only bench/index.ts',
+  env: { TS_NODE_PROJECT: 'tsconfig.dev.json' },
+});
+
 project.synth();
