@@ -113,6 +113,14 @@ export class DaemonGroup extends Construct {
     if (options.maximumRequests !== undefined && options.gracefulTimeoutSec === undefined) {
       Annotations.of(this).addWarning('maximumRequests without gracefulTimeoutSec: each recycle cuts off requests in flight');
     }
+    // The default user is 'wsgi-' + name cut to 32 characters: two long names can
+    // cut to the same user and silently share one identity (files, signals, ptrace).
+    if (props.user === undefined) {
+      const clash = this.site.daemonGroups.find((g) => g.user === this.user);
+      if (clash) {
+        throw propError(this, 'user', this.user, `a user of its own: the default user (wsgi- + name, cut to 32 characters) is also ${clash.node.path}'s; set user explicitly`);
+      }
+    }
     this.node.addValidation({
       validate: () => {
         if (this.groupApps.length === 0) {
