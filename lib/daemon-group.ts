@@ -116,7 +116,8 @@ export class DaemonGroup extends Construct {
     // The default user is 'wsgi-' + name cut to 32 characters: two long names can
     // cut to the same user and silently share one identity (files, signals, ptrace).
     if (props.user === undefined) {
-      const clash = this.site.daemonGroups.find((g) => g.user === this.user);
+      // A duplicate name is reported by the site, with the clearer message.
+      const clash = this.site.daemonGroups.find((g) => g.user === this.user && g.name !== this.name);
       if (clash) {
         throw propError(this, 'user', this.user, `a user of its own: the default user (wsgi- + name, cut to 32 characters) is also ${clash.node.path}'s; set user explicitly`);
       }

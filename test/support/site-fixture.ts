@@ -4,6 +4,9 @@ import * as path from 'path';
 import { App, TerraformStack } from 'cdktf';
 import { ApacheSite, ApacheSiteProps, DaemonGroup, DaemonGroupProps, Platform, VirtualEnv, WsgiApp, WsgiAppProps } from '../../lib';
 
+const created: string[] = [];
+process.once('exit', () => created.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
 /** An app source directory with wsgi.py, static/ and sub/wsgi.py, removed at process exit. */
 export function appSource(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-src-'));
@@ -11,7 +14,7 @@ export function appSource(): string {
   fs.mkdirSync(path.join(dir, 'static'));
   fs.mkdirSync(path.join(dir, 'sub'));
   fs.writeFileSync(path.join(dir, 'sub', 'wsgi.py'), '');
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  created.push(dir);
   return dir;
 }
 
