@@ -5,7 +5,7 @@
 import { runSynthScale } from './synth-scale';
 
 const BENCHES: { readonly name: string; readonly run: () => boolean | Promise<boolean> }[] = [
-  { name: 'synth-scale', run: () => runSynthScale([1, 10, 100, 1000], 3) },
+  { name: 'synth-scale', run: () => runSynthScale([1, 10, 100, 1000], 5) },
 ];
 
 (async () => {
