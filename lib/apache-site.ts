@@ -230,6 +230,15 @@ export class ApacheSite extends Construct {
           throw propError(app, 'staticFiles.urlPath', files.urlPath, `a URL path no other static files use (already used by ${other.node.path})`);
         }
       }
+      // Apache matches Aliases in file order: of two nested URL paths the later never
+      // matches (AH00671), so one static directory would silently be unreachable.
+      for (const other of [...this.wsgiApps, app]) {
+        const nested = other.staticFiles.find((f) => f !== files && (isAtOrUnder(f.urlPath, files.urlPath) || isAtOrUnder(files.urlPath, f.urlPath)));
+        if (nested) {
+          throw propError(app, 'staticFiles.urlPath', files.urlPath,
+            `a URL path not nested with the static files URL ${nested.urlPath} of ${other === app ? 'the same app' : other.node.path}: Apache would never reach one of the two directories`);
+        }
+      }
     }
     this.wsgiApps.push(app);
   }

@@ -67,6 +67,23 @@ describe('values Apache refuses are rejected at construct time', () => {
     expect(() => siteFixture({ site: { serverAdmin: 'a${X}@b' } })).toThrow('Stack/Site: serverAdmin "a${X}@b" is invalid');
   });
 
+  test('fails for nested static URL paths across apps (Apache never reaches the later Alias, AH00671)', () => {
+    // GIVEN an app serving static files at /assets
+    const f = siteFixture({ app: { staticFiles: [{ urlPath: '/assets', directory: 'static' }] } });
+    // WHEN a second app serves static files at /assets/img
+    const second = () => new WsgiApp(f.site, 'Second', {
+      mountPath: '/second', source: appSource(), scriptFile: 'wsgi.py', daemonGroup: new DaemonGroup(f.site, 'G2', { virtualEnv: f.group.virtualEnv }),
+      staticFiles: [{ urlPath: '/assets/img', directory: 'static' }],
+    });
+    // THEN it is refused with both paths named
+    expect(second).toThrow(/^Stack\/Site\/Second: staticFiles\.urlPath "\/assets\/img" is invalid; expected a URL path not nested with the static files URL \/assets of Stack\/Site\/WebApp/);
+  });
+
+  test('fails for nested static URL paths within one app', () => {
+    expect(() => siteFixture({ app: { staticFiles: [{ urlPath: '/s', directory: 'static' }, { urlPath: '/s/x', directory: 'static' }] } }))
+      .toThrow(/staticFiles\.urlPath "\/s" is invalid; expected a URL path not nested with the static files URL \/s\/x of the same app/);
+  });
+
   test('fails for a script file name with ">" (it ends a <Files> section)', () => {
     const f = () => siteFixture({ app: { scriptFile: 'a>b.py' } });
     expect(f).toThrow(/^Stack\/Site\/WebApp: scriptFile "a>b\.py" is invalid; expected a path without "<" or ">"/);
