@@ -94,11 +94,13 @@ project.addTask('serve:examples', {
   exec: 'ts-node --project tsconfig.dev.json lib/cli.ts serve examples/main.ts --site two-apps/Site',
 });
 
-// Benchmarks on this machine's real Apache + mod_wsgi, wrk and gunicorn (loopback only).
-// `npm run bench -- --quick` for short rounds, `-- --only=served` for one module.
+// Benchmarks on this machine: synthesis scale, and served throughput on real Apache +
+// mod_wsgi vs gunicorn with wrk (loopback only). `npm run bench -- --quick` for short
+// rounds, `-- --only=served` for one module; bench/index.ts lists them.
 project.addTask('bench', {
   description: 'Run the benchmarks and print their tables (--quick: short rounds)',
-  exec: 'ts-node --project tsconfig.dev.json bench/index.ts',
+  exec: 'node --expose-gc -r ts-node/register/transpile-only bench/index.ts',
+  env: { TS_NODE_PROJECT: 'tsconfig.dev.json' },
   receiveArgs: true,
 });
 

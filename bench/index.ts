@@ -1,4 +1,5 @@
 import { runServed } from './served';
+import { runSynthScale } from './synth-scale';
 
 /**
  * `npm run bench` (all benchmarks) or `npm run bench -- --quick` (short rounds;
@@ -7,10 +8,11 @@ import { runServed } from './served';
  */
 interface BenchModule {
   readonly name: string;
-  run(opts: { quick: boolean }): Promise<boolean>;
+  run(opts: { quick: boolean }): boolean | Promise<boolean>;
 }
 
 const MODULES: BenchModule[] = [
+  { name: 'synth-scale', run: (opts) => runSynthScale(opts.quick ? [1, 10, 100] : [1, 10, 100, 1000], opts.quick ? 3 : 5) },
   { name: 'served', run: (opts) => runServed(opts.quick) },
 ];
 

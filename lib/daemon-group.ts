@@ -87,6 +87,10 @@ export class DaemonGroup extends Construct {
       throw propError(this, 'user', this.user, 'a non-root user');
     }
     this.group = checkPattern(this, 'group', props.group ?? this.user, USER_PATTERN, 'a Linux group name (lower-case, at most 32 characters)');
+    // group=root gives the app root's group rights (files such as /etc/shadow backups, root-group sockets).
+    if (this.group === 'root') {
+      throw propError(this, 'group', this.group, 'a group other than root');
+    }
     this.lang = checkPattern(this, 'lang', props.lang ?? 'C.UTF-8', /^[A-Za-z_]+(\.[A-Za-z0-9-]+)?(@\w+)?$/, 'a locale name such as "C.UTF-8"');
     this.locale = checkPattern(this, 'locale', props.locale ?? 'C.UTF-8', /^[A-Za-z_]+(\.[A-Za-z0-9-]+)?(@\w+)?$/, 'a locale name such as "C.UTF-8"');
     this.displayName = checkConfString(this, 'displayName', props.displayName ?? '%{GROUP}');
@@ -108,6 +112,15 @@ export class DaemonGroup extends Construct {
 
     if (options.maximumRequests !== undefined && options.gracefulTimeoutSec === undefined) {
       Annotations.of(this).addWarning('maximumRequests without gracefulTimeoutSec: each recycle cuts off requests in flight');
+    }
+    // The default user is 'wsgi-' + name cut to 32 characters: two long names can
+    // cut to the same user and silently share one identity (files, signals, ptrace).
+    if (props.user === undefined) {
+      // A duplicate name is reported by the site, with the clearer message.
+      const clash = this.site.daemonGroups.find((g) => g.user === this.user && g.name !== this.name);
+      if (clash) {
+        throw propError(this, 'user', this.user, `a user of its own: the default user (wsgi- + name, cut to 32 characters) is also ${clash.node.path}'s; set user explicitly`);
+      }
     }
     this.node.addValidation({
       validate: () => {

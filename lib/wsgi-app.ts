@@ -82,11 +82,21 @@ export class WsgiApp extends Construct {
     this.passAuthorization = props.passAuthorization ?? false;
     this.threadSafe = props.threadSafe ?? true;
     this.callableObject = checkPattern(this, 'callableObject', props.callableObject ?? 'application', /^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python identifier');
+    if (!Array.isArray(props.staticFiles ?? [])) {
+      throw propError(this, 'staticFiles', props.staticFiles, 'an array of { urlPath, directory }');
+    }
     this.staticFiles = (props.staticFiles ?? []).map((f, i) => ({
       urlPath: checkPattern(this, `staticFiles[${i}].urlPath`, f.urlPath, MOUNT_PATH, MOUNT_EXPECTED),
       directory: checkRelativeInside(this, `staticFiles[${i}].directory`, f.directory, this.source, 'directory'),
       maxAgeSec: f.maxAgeSec === undefined ? undefined : checkInt(this, `staticFiles[${i}].maxAgeSec`, f.maxAgeSec, 0, 31_536_000),
     }));
+    // Apache would serve everything under a static directory as a file, the WSGI script (and its secrets) included.
+    this.staticFiles.forEach((f, i) => {
+      if (f.directory === '.' || `${this.scriptFile}`.startsWith(`${f.directory}/`)) {
+        throw propError(this, `staticFiles[${i}].directory`, props.staticFiles![i].directory,
+          `a directory that does not contain the WSGI script ${this.scriptFile}: Apache would serve the app's source code as static files`);
+      }
+    });
 
     if (props.daemonGroup === undefined) {
       if (this.site.restrictEmbedded) {
@@ -122,6 +132,10 @@ export class WsgiApp extends Construct {
 /** A relative path that stays inside `base` and exists there; returned normalized with '/'. */
 function checkRelativeInside(scope: Construct, prop: string, value: string, base: string, kind: 'file' | 'directory'): string {
   checkConfString(scope, prop, value);
+  // The path ends up in <Directory ...> and <Files ...> section headers, which end at '>'.
+  if (/[<>]/.test(value)) {
+    throw propError(scope, prop, value, 'a path without "<" or ">" (it is written into Apache <Directory> and <Files> sections)');
+  }
   const normalized = path.posix.normalize(value.replace(/\\/g, '/'));
   if (path.isAbsolute(value) || normalized === '..' || normalized.startsWith('../')) {
     throw propError(scope, prop, value, `a path relative to the app source ${base}, inside it`);

@@ -61,7 +61,7 @@ describe('ApacheSite', () => {
     ['trustedProxies', { trustedProxies: ['0.0.0.0/0'] }, /trustedProxies\[0\] "0.0.0.0\/0" is invalid; expected the address or narrow CIDR block of your proxy/],
     ['trustedProxies', { trustedProxies: ['::/0'] }, /trustedProxies\[0\] "::\/0" is invalid/],
     ['serverAdmin', { serverAdmin: 'not an email' }, /serverAdmin "not an email" is invalid; expected an email address/],
-    ['requestReadTimeout', { requestReadTimeout: { headerSec: 40 } }, /requestReadTimeout.headerMaxSec 30 is invalid; expected at least headerSec \(40\)/],
+    ['requestReadTimeout', { requestReadTimeout: { headerSec: 40 } }, /requestReadTimeout.headerMaxSec 30 is invalid; expected more than headerSec \(40\)/],
   ])('fails on a bad %s', (_prop, props, message) => {
     expect(() => newSite(props as any)).toThrow(message);
   });

@@ -1,5 +1,17 @@
-/** One argument of a directive or section: rendered through `quoteArg`. */
-export type ConfArg = string | number;
+/**
+ * A `key=value` option of a mod_wsgi directive (WSGIDaemonProcess,
+ * WSGIScriptAlias). mod_wsgi reads the key up to '=' and then the value as
+ * one Apache word, so only the value may be quoted: `display-name="my app"`
+ * works, `"display-name=my app"` is "Invalid option".
+ */
+export interface ConfOption {
+  readonly kind: 'option';
+  readonly key: string;
+  readonly value: string | number;
+}
+
+/** One argument of a directive or section: rendered through `quoteArg` (an option: its value). */
+export type ConfArg = string | number | ConfOption;
 
 /** A single Apache directive line, e.g. `WSGIRestrictEmbedded On`. */
 export interface ConfDirective {
@@ -35,6 +47,10 @@ export function directive(name: string, ...args: ConfArg[]): ConfDirective {
 
 export function section(name: string, args: ConfArg | readonly ConfArg[], children: readonly ConfNode[]): ConfSection {
   return { kind: 'section', name, args: Array.isArray(args) ? args : [args as ConfArg], children };
+}
+
+export function option(key: string, value: string | number): ConfOption {
+  return { kind: 'option', key, value };
 }
 
 export function comment(text: string): ConfComment {

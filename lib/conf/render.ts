@@ -35,7 +35,7 @@ function renderNodes(nodes: readonly ConfNode[], depth: number, lines: string[])
         lines.push(pad + renderComment(node.text));
         break;
       case 'directive':
-        lines.push(pad + [checkName(node.name), ...node.args.map(quoteArg)].join(' '));
+        lines.push(pad + [checkName(node.name), ...node.args.map(renderArg)].join(' '));
         break;
       case 'section':
         lines.push(`${pad}<${[checkName(node.name), ...node.args.map(quoteSectionArg)].join(' ')}>`);
@@ -46,12 +46,26 @@ function renderNodes(nodes: readonly ConfNode[], depth: number, lines: string[])
   }
 }
 
-// Apache ends a section's arguments at the last '>' on the line.
-function quoteSectionArg(arg: ConfArg): string {
-  if (typeof arg === 'string' && /[<>]/.test(arg)) {
-    throw new ConfValueError(arg, 'contains "<" or ">", which cannot appear in a section argument');
+const OPTION_KEY = /^[a-z][a-z-]*$/;
+
+/** A plain argument through quoteArg; an option as key=, then its value through quoteArg. */
+export function renderArg(arg: ConfArg): string {
+  if (typeof arg === 'object') {
+    if (!OPTION_KEY.test(arg.key)) {
+      throw new ConfValueError(arg.key, 'is not a valid option name');
+    }
+    return `${arg.key}=${quoteArg(arg.value)}`;
   }
   return quoteArg(arg);
+}
+
+// Apache ends a section's arguments at the last '>' on the line.
+function quoteSectionArg(arg: ConfArg): string {
+  const text = typeof arg === 'object' ? String(arg.value) : arg;
+  if (typeof text === 'string' && /[<>]/.test(text)) {
+    throw new ConfValueError(text, 'contains "<" or ">", which cannot appear in a section argument');
+  }
+  return renderArg(arg);
 }
 
 function renderComment(text: string): string {

@@ -1,4 +1,4 @@
-import { blank, comment, ConfNode, directive, section } from './model';
+import { blank, comment, ConfArg, ConfNode, directive, option, section } from './model';
 import { AppSpec, DaemonGroupSpec, SiteLayout, SiteSpec } from './site-spec';
 
 const LOG_FORMAT = '%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %D';
@@ -114,17 +114,18 @@ export function vhostConf(spec: SiteSpec, layout: SiteLayout): ConfNode[] {
 }
 
 function daemonProcess(group: DaemonGroupSpec, layout: SiteLayout) {
-  const args: string[] = [group.name];
+  // Options render as key=<quoted value>: mod_wsgi rejects a quoted "key=value".
+  const args: ConfArg[] = [group.name];
   if (layout.daemonUsers && group.user) {
-    args.push(`user=${group.user}`, `group=${group.group ?? group.user}`);
+    args.push(option('user', group.user), option('group', group.group ?? group.user));
   }
-  args.push(`home=${layout.home}`, `python-home=${layout.venvDirs[group.venvName]}`);
+  args.push(option('home', layout.home), option('python-home', layout.venvDirs[group.venvName]));
   if (group.processes !== undefined) {
-    args.push(`processes=${group.processes}`);
+    args.push(option('processes', group.processes));
   }
-  args.push(`threads=${group.threads}`, `display-name=${group.displayName}`, `lang=${group.lang}`, `locale=${group.locale}`);
-  for (const [option, value] of group.options) {
-    args.push(`${option}=${value}`);
+  args.push(option('threads', group.threads), option('display-name', group.displayName), option('lang', group.lang), option('locale', group.locale));
+  for (const [key, value] of group.options) {
+    args.push(option(key, value));
   }
   return directive('WSGIDaemonProcess', ...args);
 }
@@ -142,8 +143,8 @@ function appConf(app: AppSpec, layout: SiteLayout): ConfNode[] {
   }
   const scriptPath = joinPath(appDir, app.scriptFile);
   const aliasOptions = app.processGroup
-    ? [`process-group=${app.processGroup}`, `application-group=${app.applicationGroup}`]
-    : [`application-group=${app.applicationGroup}`];
+    ? [option('process-group', app.processGroup), option('application-group', app.applicationGroup)]
+    : [option('application-group', app.applicationGroup)];
   nodes.push(directive('WSGIScriptAlias', app.mountPath, scriptPath, ...aliasOptions));
   nodes.push(section('Directory', dirname(scriptPath), [
     section('Files', basename(scriptPath), [directive('Require', 'all', 'granted')]),

@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { IConstruct } from 'constructs';
-import { checkLiteral, propError } from './validate';
+import { checkLiteral, checkType, propError } from './validate';
 
 /** An absolute path that exists on the synth machine. */
 export function checkExistingPath(scope: IConstruct, prop: string, value: string, kind: 'file' | 'directory' | 'any'): string {
+  checkType(scope, prop, value, 'string', 'an absolute path');
   checkLiteral(scope, prop, value);
   if (!path.isAbsolute(value)) {
     throw propError(scope, prop, value, 'an absolute path (build it with path.join(__dirname, ...))');

@@ -12,6 +12,17 @@ function describe(value: unknown): string {
 }
 
 /**
+ * JavaScript callers (and jsii languages passing null) can hand over any type;
+ * a RegExp test would coerce null to "null" and accept it, string methods
+ * would throw a TypeError. Checked first, so every error names the prop.
+ */
+export function checkType(scope: IConstruct, prop: string, value: unknown, type: 'string' | 'number', expected = `a ${type}`): void {
+  if (typeof value !== type) {
+    throw propError(scope, prop, value, expected);
+  }
+}
+
+/**
  * Config values are written into files at synth time, where Terraform tokens
  * have no value yet: they must be literals.
  */
@@ -23,6 +34,7 @@ export function checkLiteral(scope: IConstruct, prop: string, value: string | nu
 
 /** A value that goes into the Apache config: literal and safe to quote. */
 export function checkConfString(scope: IConstruct, prop: string, value: string): string {
+  checkType(scope, prop, value, 'string');
   checkLiteral(scope, prop, value);
   try {
     quoteArg(value);
@@ -36,6 +48,7 @@ export function checkConfString(scope: IConstruct, prop: string, value: string):
 }
 
 export function checkInt(scope: IConstruct, prop: string, value: number, min: number, max: number): number {
+  checkType(scope, prop, value, 'number', `an integer from ${min} to ${max}`);
   checkLiteral(scope, prop, value);
   if (!Number.isInteger(value) || value < min || value > max) {
     throw propError(scope, prop, value, `an integer from ${min} to ${max}`);
@@ -44,6 +57,7 @@ export function checkInt(scope: IConstruct, prop: string, value: number, min: nu
 }
 
 export function checkPattern(scope: IConstruct, prop: string, value: string, pattern: RegExp, expected: string): string {
+  checkType(scope, prop, value, 'string', expected);
   checkLiteral(scope, prop, value);
   if (!pattern.test(value)) {
     throw propError(scope, prop, value, expected);
