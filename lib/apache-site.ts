@@ -56,7 +56,7 @@ export interface ApacheSiteProps {
   readonly requestReadTimeout?: RequestReadTimeout;
   /**
    * Apache MaxRequestWorkers.
-   * @default - 10 + max(10, 1.5 x sum of processes x threads over all daemon groups)
+   * @default - 10 + max(10, 1.5 x sum of processes x threads over all daemon groups), at least 50
    */
   readonly maxRequestWorkers?: number;
   /** @default LogLevel.WARN */
@@ -284,6 +284,7 @@ export class ApacheSite extends Construct {
       appDirs: Object.fromEntries(this.wsgiApps.map((a) => [a.appName, `${this.deployRoot}/apps/${a.appName}`])),
       venvDirs: Object.fromEntries(this.virtualEnvs.map((v) => [v.venvName, `${this.deployRoot}/venvs/${v.venvName}`])),
       home: this.deployRoot,
+      documentRoot: `${this.deployRoot}/htdocs`,
       socketPrefix: apache.socketPrefix,
       errorLog: `${apache.logDir}/${this.siteName}-error.log`,
       accessLog: `${apache.logDir}/${this.siteName}-access.log`,

@@ -19,11 +19,11 @@ describe('ApacheSite', () => {
     expect(site.trustedProxies).toEqual([]);
   });
 
-  test('sizes MaxRequestWorkers from the sum over all daemon groups', () => {
+  test('sizes MaxRequestWorkers from the sum over all daemon groups, at least 50', () => {
     const { site } = newSite();
     newGroup(site, 'A', { processes: 2, threads: 5 });
     newGroup(site, 'B', { threads: 15 });
-    expect(site.maxRequestWorkers).toBe(48);
+    expect(site.maxRequestWorkers).toBe(50);
   });
 
   test('fails at synth when the site has no app', () => {

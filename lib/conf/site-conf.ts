@@ -78,6 +78,10 @@ export function vhostConf(spec: SiteSpec, layout: SiteLayout): ConfNode[] {
     directive('ErrorLog', layout.errorLog),
     directive('CustomLog', layout.accessLog, 'wsgi_combined'),
   );
+  body.push(
+    directive('DocumentRoot', layout.documentRoot),
+    section('Directory', layout.documentRoot, [directive('Options', 'None'), directive('Require', 'all', 'granted')]),
+  );
   if (spec.trustedProxies.length > 0) {
     body.push(
       directive('WSGITrustedProxyHeaders', ...spec.trustedProxyHeaders),

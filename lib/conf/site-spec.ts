@@ -76,6 +76,12 @@ export interface SiteLayout {
   readonly venvDirs: Readonly<Record<string, string>>;
   /** Working directory (`home=`) of the daemon processes. */
   readonly home: string;
+  /**
+   * An empty directory used as DocumentRoot. mod_wsgi looks PATH_INFO up as a URL
+   * (PATH_TRANSLATED); without a readable root that lookup hits the deny-all
+   * `<Directory />` and logs AH01630 at error level on every such request.
+   */
+  readonly documentRoot: string;
   readonly socketPrefix: string;
   readonly errorLog: string;
   readonly accessLog: string;
@@ -88,11 +94,24 @@ export interface SiteLayout {
 }
 
 /**
- * Apache worker threads for all daemon groups: mod_wsgi-express sizes one group as
+ * Apache worker threads the daemon groups need: mod_wsgi-express sizes one group as
  * 10 + max(10, 1.5 x processes x threads); the site sums processes x threads over
  * every group so proxying to daemons never starves.
  */
-export function requiredRequestWorkers(groups: readonly Pick<DaemonGroupSpec, 'processes' | 'threads'>[]): number {
+export function daemonRequestWorkers(groups: readonly Pick<DaemonGroupSpec, 'processes' | 'threads'>[]): number {
   const daemonThreads = groups.reduce((sum, g) => sum + (g.processes ?? 1) * g.threads, 0);
   return 10 + Math.max(10, Math.ceil(1.5 * daemonThreads));
+}
+
+/**
+ * Fewest Apache worker threads a site gets. Every connected client holds a worker
+ * while its request is proxied; with the express formula alone a 1 x 5 group got
+ * 20, and 32 keep-alive clients (wrk -c32, bench/served.ts) made Apache drop
+ * connections (AH00484) and raised p99 3-6x.
+ */
+export const MIN_REQUEST_WORKERS = 50;
+
+/** MaxRequestWorkers for a site: the daemon groups' need, at least MIN_REQUEST_WORKERS. */
+export function requiredRequestWorkers(groups: readonly Pick<DaemonGroupSpec, 'processes' | 'threads'>[]): number {
+  return Math.max(MIN_REQUEST_WORKERS, daemonRequestWorkers(groups));
 }

@@ -69,7 +69,7 @@ export async function startLocalSite(site: ApacheSite, options: LocalRunOptions 
   // Short private dir: mod_wsgi socket paths must stay under ~100 characters.
   const workDir = fs.mkdtempSync(path.join('/tmp', 'caw-'));
   fs.chmodSync(workDir, 0o755);
-  for (const dir of ['apps', 'logs', 'run']) {
+  for (const dir of ['apps', 'htdocs', 'logs', 'run']) {
     fs.mkdirSync(path.join(workDir, dir), { mode: 0o755 });
   }
   // Per user: a cache left by root is not writable by anyone else.
@@ -91,6 +91,7 @@ export async function startLocalSite(site: ApacheSite, options: LocalRunOptions 
     appDirs,
     venvDirs,
     home: workDir,
+    documentRoot: path.join(workDir, 'htdocs'),
     socketPrefix: path.join(workDir, 'run', 'wsgi'),
     errorLog: path.join(workDir, 'logs', 'error.log'),
     accessLog: path.join(workDir, 'logs', 'access.log'),

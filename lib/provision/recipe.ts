@@ -79,7 +79,11 @@ export function buildRecipe(site: ApacheSite, options: RecipeOptions): Recipe {
   for (const group of site.daemonGroups) {
     steps.push({ kind: 'user', name: group.user, group: group.group, home: site.deployRoot });
   }
-  steps.push({ kind: 'directory', path: `${site.deployRoot}/apps` }, { kind: 'directory', path: `${site.deployRoot}/venvs` });
+  steps.push(
+    { kind: 'directory', path: `${site.deployRoot}/apps` },
+    { kind: 'directory', path: `${site.deployRoot}/venvs` },
+    { kind: 'directory', path: layout.documentRoot },
+  );
   for (const app of site.apps) {
     steps.push({ kind: 'installTree', from: inBundle(BUNDLE.app(app.appName)), to: layout.appDirs[app.appName] });
   }

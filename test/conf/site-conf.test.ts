@@ -1,17 +1,28 @@
-import { mpmConf, renderConf, requiredRequestWorkers } from '../../lib/conf';
+import { daemonRequestWorkers, MIN_REQUEST_WORKERS, mpmConf, renderConf, requiredRequestWorkers } from '../../lib/conf';
 import { ApplicationGroup, WsgiApp } from '../../lib';
 import { FIXTURE_APP, newGroup, newSite } from '../util';
 
-describe('requiredRequestWorkers', () => {
+describe('daemonRequestWorkers', () => {
   test('follows mod_wsgi-express for one group: 10 + max(10, 1.5 x processes x threads)', () => {
-    expect(requiredRequestWorkers([{ processes: 2, threads: 5 }])).toBe(25);
-    expect(requiredRequestWorkers([{ threads: 1 }])).toBe(20);
+    expect(daemonRequestWorkers([{ processes: 2, threads: 5 }])).toBe(25);
+    expect(daemonRequestWorkers([{ threads: 1 }])).toBe(20);
   });
 
   test('sums processes x threads over all groups', () => {
     // GIVEN 2x5 + 1x15 = 25 daemon threads
     // THEN 10 + ceil(1.5 x 25) = 48
-    expect(requiredRequestWorkers([{ processes: 2, threads: 5 }, { threads: 15 }])).toBe(48);
+    expect(daemonRequestWorkers([{ processes: 2, threads: 5 }, { threads: 15 }])).toBe(48);
+  });
+});
+
+describe('requiredRequestWorkers', () => {
+  test('never goes below MIN_REQUEST_WORKERS, so keep-alive clients are not dropped', () => {
+    expect(requiredRequestWorkers([{ processes: 2, threads: 5 }])).toBe(MIN_REQUEST_WORKERS);
+    expect(MIN_REQUEST_WORKERS).toBe(50);
+  });
+
+  test('follows the daemon groups above the floor', () => {
+    expect(requiredRequestWorkers([{ processes: 4, threads: 15 }])).toBe(100);
   });
 });
 

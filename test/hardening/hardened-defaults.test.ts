@@ -42,14 +42,17 @@ describe('hardened defaults of the rendered config', () => {
     expect(root.map((d) => `${d.name} ${d.args.join(' ')}`)).toEqual(['Options None', 'AllowOverride None', 'Require all denied']);
   });
 
-  test('grants access only to the static directories and the WSGI script file', () => {
+  test('grants access only to the empty document root, the static directories and the WSGI script file', () => {
     // GIVEN an app with a static directory
     const { nodes, layout } = defaultTree();
     const appDir = Object.values(layout.appDirs)[0];
     // WHEN every "Require all granted" is located
     const grants = directives(nodes).filter((d) => d.name === 'Require' && d.args.join(' ') === 'all granted').map((d) => d.within.join(' > '));
-    // THEN it sits only in the static <Directory> and the script's <Files>
+    // THEN it sits only in the empty DocumentRoot (mod_wsgi's PATH_TRANSLATED lookup lands
+    // there instead of the deny-all root), the static <Directory> and the script's <Files>
+    expect(layout.documentRoot).toBe('/srv/wsgi/site/htdocs');
     expect(grants).toEqual([
+      `VirtualHost *:80 > Directory ${layout.documentRoot}`,
       `VirtualHost *:80 > Directory ${appDir}/static`,
       `VirtualHost *:80 > Directory ${appDir} > Files wsgi.py`,
     ]);

@@ -78,6 +78,14 @@ describe('mod_wsgi behaviour on real Apache', () => {
     expect(before).not.toContain(after.pid);
   });
 
+  test('requests with a path below a mount leave no error in the log, even with nothing mounted at /', async () => {
+    // GIVEN no app at '/': mod_wsgi's PATH_TRANSLATED lookup of PATH_INFO falls outside every mount
+    await getJson(`${run.url}/one/some/path/info`);
+    // THEN it does not trip the deny-all root (AH01630 at error level on every request)
+    const errors = fs.readFileSync(run.errorLog, 'utf8').split('\n').filter((l) => /\[(\w+:)?(error|crit|alert|emerg)\]/.test(l) && !/hung/.test(l));
+    expect(errors).toEqual([]);
+  });
+
   test('fails to start a site whose venv pins another Python than the local mod_wsgi', async () => {
     const stack = new TerraformStack(Testing.app(), 'mismatch');
     const other = new ApacheSite(stack, 'Site', { platform: Platform.UBUNTU_24_04, serverName: 'x.example' });

@@ -71,6 +71,10 @@ describe('provisioning recipe on a Debian 12 root', () => {
     expect([stat.uid, stat.mode & 0o022]).toEqual([0, 0]);
   });
 
+  test('the document root Apache falls back to is empty', () => {
+    expect(fs.readdirSync(path.join(root, 'srv', 'wsgi', 'site', 'htdocs'))).toEqual([]);
+  });
+
   test('static files are served and the default site is gone', async () => {
     expect((await request(`http://127.0.0.1:${port}/static/style.css`)).status).toBe(200);
     expect(fs.existsSync(path.join(root, 'etc', 'apache2', 'sites-enabled', '000-default.conf'))).toBe(false);

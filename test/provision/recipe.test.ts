@@ -28,7 +28,7 @@ describe('buildRecipe', () => {
 
   test('runs the same steps in a fixed order', () => {
     expect(buildRecipe(site, OPTIONS).steps.map((s) => s.kind)).toEqual([
-      'packages', 'checkModWsgiPython', 'user', 'user', 'directory', 'directory', 'installTree', 'installTree',
+      'packages', 'checkModWsgiPython', 'user', 'user', 'directory', 'directory', 'directory', 'installTree', 'installTree',
       'venv', 'venv', 'apacheConfig', 'configTest', 'start', 'healthCheck',
     ]);
   });

@@ -53,6 +53,7 @@ export function scratchLayout(base: SiteLayout, dir: string, daemonUsers: boolea
   return {
     ...base,
     home: dir,
+    documentRoot: dir,
     socketPrefix: path.join(dir, 'wsgi'),
     errorLog: path.join(dir, 'error.log'),
     accessLog: path.join(dir, 'access.log'),
