@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdktf';
 import { IConstruct } from 'constructs';
@@ -18,6 +20,11 @@ export function loadApps(modulePath: string): App[] {
   App.prototype.synth = function capture(this: App) {
     apps.push(this);
   };
+  // new App() creates its output directory; nothing is synthesized, so keep it out
+  // of the project (which a non-root user may not be allowed to write).
+  const outdir = process.env.CDKTF_OUTDIR;
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'caw-load-'));
+  process.env.CDKTF_OUTDIR = scratch;
   try {
     const exported = require(file);
     for (const value of Object.values(exported ?? {})) {
@@ -27,6 +34,12 @@ export function loadApps(modulePath: string): App[] {
     }
   } finally {
     App.prototype.synth = synth;
+    if (outdir === undefined) {
+      delete process.env.CDKTF_OUTDIR;
+    } else {
+      process.env.CDKTF_OUTDIR = outdir;
+    }
+    fs.rmSync(scratch, { recursive: true, force: true });
   }
   return apps;
 }
