@@ -2,6 +2,7 @@ import { execFileSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { venvBuildCommands } from '../provision/recipe';
 import type { VirtualEnv } from '../virtual-env';
 
 /**
@@ -19,17 +20,12 @@ export function buildLocalVenv(venv: VirtualEnv, pythonBinary: string, pythonVer
       if (!fs.existsSync(done)) {
         log(`building venv ${venv.venvName} with ${pythonBinary}`);
         fs.rmSync(dir, { recursive: true, force: true });
-        const args = ['-m', 'venv', ...(venv.systemSitePackages ? ['--system-site-packages'] : []), ...(venv.needsPip ? [] : ['--without-pip']), dir];
-        run(pythonBinary, args);
-        const pip = [path.join(dir, 'bin', 'python'), '-m', 'pip', 'install', '--no-input', '--disable-pip-version-check'];
-        if (venv.requirementsFile) {
-          run(pip[0], [...pip.slice(1), ...(venv.requireHashes ? ['--require-hashes'] : []), '-r', venv.requirementsFile]);
-        }
-        if (venv.requirements.length > 0) {
-          run(pip[0], [...pip.slice(1), ...venv.requirements]);
-        }
-        if (venv.localPackages.length > 0) {
-          run(pip[0], [...pip.slice(1), '--no-index', ...venv.localPackages]);
+        const commands = venvBuildCommands({
+          python: pythonBinary, dir, systemSitePackages: venv.systemSitePackages, withPip: venv.needsPip,
+          requirementsFile: venv.requirementsFile, requirements: venv.requirements, localPackages: venv.localPackages, requireHashes: venv.requireHashes,
+        });
+        for (const [cmd, ...args] of commands) {
+          run(cmd, args);
         }
         fs.writeFileSync(done, key);
       }

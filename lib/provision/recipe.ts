@@ -41,6 +41,28 @@ export type RecipeStep =
   | { readonly kind: 'start'; readonly mode: StartMode; readonly family: OsFamily }
   | { readonly kind: 'healthCheck'; readonly python: string; readonly host: string; readonly urls: readonly string[] };
 
+/** What building one venv takes: the same on a host and in a local run. */
+export type VenvBuild = Omit<Extract<RecipeStep, { kind: 'venv' }>, 'kind' | 'name'>;
+
+/**
+ * The commands that build a venv, in order: `python -m venv`, then one pip
+ * install each for the requirements file, the specifiers and the local packages.
+ */
+export function venvBuildCommands(build: VenvBuild): string[][] {
+  const pip = [`${build.dir}/bin/python`, '-m', 'pip', 'install', '--no-input', '--disable-pip-version-check'];
+  const commands = [[build.python, '-m', 'venv', ...(build.systemSitePackages ? ['--system-site-packages'] : []), ...(build.withPip ? [] : ['--without-pip']), build.dir]];
+  if (build.requirementsFile) {
+    commands.push([...pip, ...(build.requireHashes ? ['--require-hashes'] : []), '-r', build.requirementsFile]);
+  }
+  if (build.requirements.length > 0) {
+    commands.push([...pip, ...build.requirements]);
+  }
+  if (build.localPackages.length > 0) {
+    commands.push([...pip, '--no-index', ...build.localPackages]);
+  }
+  return commands;
+}
+
 export interface Recipe {
   readonly siteName: string;
   readonly platformId: string;

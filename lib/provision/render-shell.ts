@@ -1,5 +1,5 @@
 import { OsFamily } from '../platform/platform';
-import { Recipe, RecipeStep, StartMode } from './recipe';
+import { Recipe, RecipeStep, StartMode, venvBuildCommands } from './recipe';
 import { shellCommand, shellQuote as q } from './shell';
 
 const PREAMBLE = `set -eu
@@ -119,22 +119,13 @@ function renderStep(step: RecipeStep): string[] {
 }
 
 function renderVenv(step: Extract<RecipeStep, { kind: 'venv' }>): string[] {
-  const python = `${step.dir}/bin/python`;
-  const pip = [python, '-m', 'pip', 'install', '--no-input', '--disable-pip-version-check'];
+  const [create, ...installs] = venvBuildCommands(step);
   const lines = [
     `log ${q(`building venv ${step.name} with ${step.python}`)}`,
     shellCommand(['rm', '-rf', step.dir]),
-    shellCommand([step.python, '-m', 'venv', ...(step.systemSitePackages ? ['--system-site-packages'] : []), ...(step.withPip ? [] : ['--without-pip']), step.dir]),
+    shellCommand(create),
+    ...installs.map((argv) => `quiet ${shellCommand(argv)}`),
   ];
-  if (step.requirementsFile) {
-    lines.push(`quiet ${shellCommand([...pip, ...(step.requireHashes ? ['--require-hashes'] : []), '-r', step.requirementsFile])}`);
-  }
-  if (step.requirements.length > 0) {
-    lines.push(`quiet ${shellCommand([...pip, ...step.requirements])}`);
-  }
-  if (step.localPackages.length > 0) {
-    lines.push(`quiet ${shellCommand([...pip, '--no-index', ...step.localPackages])}`);
-  }
   // A venv of another Python X.Y than mod_wsgi's fails silently at request time: stop the build here.
   lines.push(
     `VENV_PYTHON="$(sed -n 's/^version[_a-z]* *= *\\([0-9]*\\.[0-9]*\\).*/\\1/p' ${q(`${step.dir}/pyvenv.cfg`)} | head -n 1)"`,
