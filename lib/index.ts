@@ -13,3 +13,4 @@ export * from './docker-host';
 export * from './ec2-host';
 export * from './site-host';
 export * from './https-load-balancer';
+export * from './ec2-fleet';
