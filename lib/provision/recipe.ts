@@ -143,8 +143,8 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
 
   const os = platform.os;
   const steps: RecipeStep[] = [{
-    kind: 'packages', refresh: os.packageManager.refresh, install: os.packageManager.install,
-    clean: os.packageManager.clean, packages: platform.systemPackages,
+    kind: 'packages', refresh: os.packageManager.refresh, install: os.packageManager.install, clean: os.packageManager.clean,
+    packages: [...platform.systemPackages, ...(options.blockInstanceMetadata ? [os.nftables.package] : [])],
   }];
   if (platform.modWsgiSource === ModWsgiSource.PIP) {
     steps.push({ kind: 'pipModWsgi', python: platform.pythonBinary, requirement: platform.modWsgiPackage, dir: `${layout.home}/mod_wsgi`, loadConf: apache.modWsgiLoadConf });
@@ -160,7 +160,6 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
   if (options.blockInstanceMetadata) {
     const users = [...new Set([...spec.groups.flatMap((g) => (g.user ? [g.user] : [])), apache.user])];
     steps.push(
-      { kind: 'packages', install: os.packageManager.install, packages: [os.nftables.package] },
       {
         kind: 'blockInstanceMetadata', table: `cdktf_apache_wsgi_${spec.name.replace(/-/g, '_')}_imds`, users, nft: os.nftables.binary,
         rulesFile: `/etc/cdktf-apache-wsgi/${spec.name}-imds.nft`,
