@@ -2,6 +2,7 @@ export * from './errors';
 export * from './conf';
 export * from './platform';
 export * from './application-group';
+export * from './app-secret';
 export * from './log-level';
 export * from './virtual-env';
 export * from './apache-site';

@@ -3,7 +3,8 @@ import * as path from 'path';
 import { HIDDEN_FILE, renderSiteConfig } from '../conf/site-conf';
 import { bootFiles } from './boot';
 import { HEALTH_PROBE_PY } from './health';
-import { BUNDLE, buildRecipe, ProvisionInput, RecipeOptions } from './recipe';
+import { AWS_CLIENT_PY } from './aws-client';
+import { BUNDLE, buildRecipe, groupSecrets, ProvisionInput, RecipeOptions } from './recipe';
 import { renderShellScript } from './render-shell';
 
 /** One file of a bundle: contents and Unix mode. */
@@ -35,6 +36,14 @@ export function siteBundle(input: ProvisionInput, options: RecipeOptions): Bundl
   });
   add(BUNDLE.serverConf, conf['server.conf']);
   add(BUNDLE.siteConf, conf['site.conf']);
+  const secrets = groupSecrets(spec);
+  if (secrets.length > 0) {
+    add(BUNDLE.awsClient, AWS_CLIENT_PY);
+    // References (ARNs) only: the values are fetched on the host.
+    for (const { group, secrets: list } of secrets) {
+      add(BUNDLE.secrets(group.name), `${JSON.stringify(list, undefined, 2)}\n`);
+    }
+  }
   for (const file of bootFiles(spec, input.layout)) {
     add(`${BUNDLE.boot}/${file.name}`, file.content);
   }

@@ -1,7 +1,7 @@
 import * as path from 'path';
-import { AppSpec, DaemonGroupSpec, SiteLayout, SiteSpec, VenvSpec } from '../conf/site-spec';
+import { AppSpec, DaemonGroupSpec, SecretSpec, SiteLayout, SiteSpec, VenvSpec } from '../conf/site-spec';
 import { ModWsgiSource, Platform } from '../platform/platform';
-import { bootCommand, bootFiles } from './boot';
+import { bootCommand, bootFiles, secretsFile } from './boot';
 import { HealthCheck } from './health';
 
 /** How the recipe leaves Apache running. */
@@ -62,6 +62,8 @@ export type RecipeStep =
   | { readonly kind: 'bootFiles'; readonly from: string; readonly to: string; readonly files: readonly { readonly name: string; readonly group?: string }[] }
   /** A writable directory kept across deploys, mode 0700. */
   | { readonly kind: 'dataDirectory'; readonly path: string; readonly user: string; readonly group: string }
+  /** Root resolves a group's secrets with the host's role into a file only the group's user reads. */
+  | { readonly kind: 'secrets'; readonly group: string; readonly python: string; readonly client: string; readonly spec: string; readonly file: string; readonly user: string; readonly userGroup: string }
   /** A build or release command, run as `user` through the boot module (argv is the whole command). */
   | { readonly kind: 'appCommand'; readonly phase: 'build' | 'release'; readonly app: string; readonly dir: string; readonly user: string; readonly group: string; readonly home: string; readonly argv: readonly string[] }
   | ({ readonly kind: 'venv'; readonly name: string } & VenvBuild)
@@ -119,6 +121,8 @@ export const BUNDLE = {
   script: 'provision.sh',
   healthProbe: 'health.py',
   boot: 'boot',
+  awsClient: 'aws_client.py',
+  secrets: (group: string) => `secrets/${group}.json`,
   serverConf: 'apache/server.conf',
   siteConf: 'apache/site.conf',
   app: (name: string) => `apps/${name}`,
@@ -212,7 +216,9 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
     { kind: 'configTest', argv: [apache.ctl, '-t'] },
   );
   if (options.startMode !== StartMode.NONE) {
-    // Release commands (migrations) run before the new code takes traffic.
+    // Secrets are fetched on the host, never shipped; release commands (migrations)
+    // run with them before the new code takes traffic.
+    steps.push(...secretSteps(input, options));
     steps.push(...appCommands(input, 'release'));
     steps.push(
       { kind: 'start', mode: options.startMode, service: apache.service, ctl: apache.ctl },
@@ -223,6 +229,26 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
     );
   }
   return { siteName: spec.name, platformId: platform.id, steps };
+}
+
+/** The secrets each daemon group's apps use, as the bundle's secrets/<group>.json lists them. */
+export function groupSecrets(spec: SiteSpec): { group: DaemonGroupSpec; secrets: SecretSpec[] }[] {
+  return spec.groups.map((group) => {
+    const byVar = new Map<string, SecretSpec>();
+    spec.apps.filter((a) => a.processGroup === group.name).forEach((a) => a.secrets.forEach((s) => byVar.set(s.envVar, s)));
+    return { group, secrets: [...byVar.values()] };
+  }).filter((g) => g.secrets.length > 0);
+}
+
+function secretSteps(input: ProvisionInput, options: RecipeOptions): RecipeStep[] {
+  const { spec, layout, platform } = input;
+  return groupSecrets(spec).map(({ group }): RecipeStep => {
+    const user = group.user ?? platform.apache.user;
+    return {
+      kind: 'secrets', group: group.name, python: platform.pythonBinary, client: path.posix.join(options.bundleDir, BUNDLE.awsClient),
+      spec: path.posix.join(options.bundleDir, BUNDLE.secrets(group.name)), file: secretsFile(layout, group.name), user, userGroup: group.group ?? user,
+    };
+  });
 }
 
 function groupOf(spec: SiteSpec, app: AppSpec): DaemonGroupSpec | undefined {

@@ -92,6 +92,18 @@ function renderStep(step: RecipeStep): string[] {
     case 'dataDirectory':
       // Never emptied: data outlives code deploys.
       return [shellCommand(['install', '-d', '-m', '0700', '-o', step.user, '-g', step.group, step.path])];
+    case 'secrets': {
+      const dir = step.file.slice(0, step.file.lastIndexOf('/'));
+      return [
+        `log ${q(`resolving the secrets of daemon group ${step.group}`)}`,
+        shellCommand(['install', '-d', '-m', '0711', '-o', 'root', '-g', 'root', dir]),
+        // Written 0600 by root, then handed to the group's user read-only; values are never printed.
+        `quiet ${shellCommand([step.python, step.client, 'secrets', step.spec, `${step.file}.new`])}`,
+        shellCommand(['chown', `${step.user}:${step.userGroup}`, `${step.file}.new`]),
+        shellCommand(['chmod', '0400', `${step.file}.new`]),
+        shellCommand(['mv', '-f', `${step.file}.new`, step.file]),
+      ];
+    }
     case 'appCommand': {
       const run = ['runuser', '-u', step.user, '--', 'env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin', 'LANG=C.UTF-8', `HOME=${step.home}`, ...step.argv];
       const lines = [`log ${q(`${step.phase} ${step.app}: ${step.argv.slice(step.argv.indexOf('--') + 1).join(' ')}`)}`];
