@@ -4,6 +4,7 @@ export * from './application-group';
 export * from './log-level';
 export * from './virtual-env';
 export * from './apache-site';
+export * from './daemon-process-options';
 export * from './daemon-group';
 export * from './wsgi-app';
 export * from './local';

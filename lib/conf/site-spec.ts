@@ -15,8 +15,15 @@ export interface DaemonGroupSpec {
   readonly displayName: string;
   readonly lang: string;
   readonly locale: string;
-  /** Numeric options in render order, e.g. ['queue-timeout', 45]. */
-  readonly options: readonly (readonly [string, number])[];
+  /** Further options in render order, e.g. { option: 'queue-timeout', value: 45 }. */
+  readonly options: readonly DaemonOptionSpecValue[];
+}
+
+export interface DaemonOptionSpecValue {
+  readonly option: string;
+  readonly value: string | number;
+  /** Names accounts of the host (supplementary-groups): rendered only with SiteLayout.daemonUsers, like user=. */
+  readonly account: boolean;
 }
 
 export interface StaticFilesSpec {
