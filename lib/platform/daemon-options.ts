@@ -29,6 +29,8 @@ export interface DaemonOptionSpec {
   readonly default?: number;
   /** Why the option is owned by the library or refused. */
   readonly reason?: string;
+  /** Owned options set through a DaemonGroup prop of the same name (user, threads...), which the construct checks. */
+  readonly ownProp?: boolean;
 }
 
 const DAY = 86_400;
@@ -82,20 +84,20 @@ export const DAEMON_OPTIONS = {
   serverMetrics: { option: 'server-metrics', kind: 'bool', since: '4.2.0' },
 
   // Owned: the library sets these from its model.
-  user: { option: 'user', kind: 'owned', since: '1.0.0', reason: 'the user prop (a dedicated non-root user)' },
-  group: { option: 'group', kind: 'owned', since: '1.0.0', reason: 'the group prop' },
-  processes: { option: 'processes', kind: 'owned', since: '1.0.0', reason: 'the processes prop' },
-  threads: { option: 'threads', kind: 'owned', since: '1.0.0', reason: 'the threads prop' },
-  displayName: { option: 'display-name', kind: 'owned', since: '1.0.0', reason: 'the displayName prop' },
-  lang: { option: 'lang', kind: 'owned', since: '3.4', reason: 'the lang prop' },
-  locale: { option: 'locale', kind: 'owned', since: '3.4', reason: 'the locale prop' },
+  user: { option: 'user', kind: 'owned', since: '1.0.0', reason: 'the user prop (a dedicated non-root user)', ownProp: true },
+  group: { option: 'group', kind: 'owned', since: '1.0.0', reason: 'the group prop', ownProp: true },
+  processes: { option: 'processes', kind: 'owned', since: '1.0.0', reason: 'the processes prop', ownProp: true },
+  threads: { option: 'threads', kind: 'owned', since: '1.0.0', reason: 'the threads prop', ownProp: true },
+  displayName: { option: 'display-name', kind: 'owned', since: '1.0.0', reason: 'the displayName prop', ownProp: true },
+  lang: { option: 'lang', kind: 'owned', since: '3.4', reason: 'the lang prop', ownProp: true },
+  locale: { option: 'locale', kind: 'owned', since: '3.4', reason: 'the locale prop', ownProp: true },
   home: { option: 'home', kind: 'owned', since: '2.0.0', reason: 'no value: the library sets home= to the site\'s working directory, which it creates for the daemon user' },
   pythonHome: { option: 'python-home', kind: 'owned', since: '3.4', reason: 'no value: python-home= is the root of the group\'s virtualEnv, built with the Python mod_wsgi is linked against' },
   pythonPath: { option: 'python-path', kind: 'owned', since: '2.0.0', reason: 'no value: the library sets python-path= itself (never a venv\'s site-packages, which python-home covers)' },
 
   // Refused: each would break the library's model.
   chroot: { option: 'chroot', kind: 'refused', since: '2.0.0', reason: 'no value: chroot= needs Apache started as root and a root holding the venv, its Python, the app code and the socket directory, none of which the library provisions (and a non-root local run cannot start)' },
-  socketUser: { option: 'socket-user', kind: 'refused', since: '4.4.1', reason: 'no value: mod_wsgi creates the daemon socket with mode 0700 owned by the Apache user its children connect as (the default); another owner is only for PrivilegesMode SECURE, mod_ruid2 or the ITK MPM, which the library does not configure, and makes every request fail' },
+  socketUser: { option: 'socket-user', kind: 'refused', since: '4.4.1', reason: 'no value: mod_wsgi creates the daemon socket with mode 0700 owned by the Apache user its children connect as (the default); another owner is only for PrivilegesMode SECURE, mod_ruid2 or the ITK MPM, which the library does not configure, and Apache then answers every request 503 (Permission denied on the socket)' },
   scriptUser: { option: 'script-user', kind: 'refused', since: '3.0', reason: 'no value: the library installs app code owned by root (read-only to the daemon user), so a script-user check could only say root and any other value answers every request 403' },
   scriptGroup: { option: 'script-group', kind: 'refused', since: '3.0', reason: 'no value: the library installs app code owned by root (read-only to the daemon user), so a script-group check could only say root and any other value answers every request 403' },
   pythonEggs: { option: 'python-eggs', kind: 'refused', since: '3.0', reason: 'no value: python-eggs= is the cache for zipped eggs, which pip never installs into a venv, and must be a directory writable by the daemon user that the library does not create' },
@@ -104,9 +106,6 @@ export const DAEMON_OPTIONS = {
 } satisfies Record<string, DaemonOptionSpec>;
 
 export type DaemonOptionProp = keyof typeof DAEMON_OPTIONS;
-
-/** The options a DaemonGroup prop sets directly (every kind but owned and refused). */
-export type DaemonValueOption = { [K in DaemonOptionProp]: (typeof DAEMON_OPTIONS)[K]['kind'] extends 'owned' | 'refused' ? never : K }[DaemonOptionProp];
 
 /**
  * Unix groups that hand a process root-equivalent or system-wide rights:

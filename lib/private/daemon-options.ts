@@ -33,7 +33,7 @@ export function resolveDaemonOptions(scope: IConstruct, props: DaemonProcessOpti
     const value = given[key];
     if (spec.kind === 'owned' || spec.kind === 'refused') {
       // Owned options with a prop of their own (user, threads...) are the construct's; the rest may not be given.
-      if (value !== undefined && spec.reason?.startsWith('no value')) {
+      if (value !== undefined && !spec.ownProp) {
         throw propError(scope, key, value, `${spec.reason} (${spec.option}= is ${spec.kind === 'owned' ? 'set by the library' : 'refused'})`);
       }
       continue;

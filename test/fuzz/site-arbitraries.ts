@@ -169,7 +169,7 @@ const optionValue = (spec: DaemonOptionSpec): fc.Arbitrary<unknown> => {
 const daemonOptions = fc.record(
   Object.fromEntries(Object.entries(DAEMON_OPTIONS as Record<string, DaemonOptionSpec>)
     // Owned options with props of their own (user, threads...) are generated with groupProps.
-    .filter(([, spec]) => spec.kind !== 'owned' || spec.reason?.startsWith('no value'))
+    .filter(([, spec]) => !spec.ownProp)
     .map(([key, spec]) => [key,
       spec.since >= '6' || spec.kind === 'owned' || spec.kind === 'refused'
         ? fc.oneof({ arbitrary: fc.constant(undefined), weight: 60 }, { arbitrary: optionValue(spec), weight: 1 })
