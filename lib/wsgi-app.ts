@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
-import { ApacheSite } from './apache-site';
+import { ApacheSite, isAtOrUnder } from './apache-site';
 import { ApplicationGroup } from './application-group';
 import { AppSpec, StaticFilesSpec } from './conf/site-spec';
 import { DaemonGroup } from './daemon-group';
@@ -51,9 +51,24 @@ export interface WsgiAppProps {
   readonly threadSafe?: boolean;
   /** Name of the WSGI callable in scriptFile (WSGICallableObject). @default 'application' */
   readonly callableObject?: string;
+  /**
+   * URL path probed for health by `serve --check`, the provisioning recipe, the
+   * container HEALTHCHECK and load balancers. Must be at or under mountPath.
+   * @default - the mount path
+   */
+  readonly healthCheckPath?: string;
+  /**
+   * Status codes that count as healthy at healthCheckPath: a comma-separated list
+   * of codes and ranges. Redirects and auth pages are healthy by default: a
+   * login-protected app answers 302, 401 or 403 when it works.
+   * @default '200-399,401,403'
+   */
+  readonly healthyHttpCodes?: string;
 }
 
 const MOUNT_PATH = /^\/([A-Za-z0-9._~!$&'()*+,;=:@%-]+(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*)?$/;
+const HEALTH_PATH = /^\/([A-Za-z0-9._~!$&'()*+,;=:@%-]+\/?)*$/;
+const HTTP_CODES = /^[1-5]\d\d(-[1-5]\d\d)?(,[1-5]\d\d(-[1-5]\d\d)?)*$/;
 const MOUNT_EXPECTED = "'/' or a path like '/api/v1': starts with '/', no trailing '/', no spaces, quotes or empty segments";
 
 /** A Python WSGI application mounted at a URL path of an ApacheSite. */
@@ -69,6 +84,8 @@ export class WsgiApp extends Construct {
   public readonly passAuthorization: boolean;
   public readonly threadSafe: boolean;
   public readonly callableObject: string;
+  public readonly healthCheckPath: string;
+  public readonly healthyHttpCodes: string;
 
   constructor(scope: Construct, id: string, props: WsgiAppProps) {
     super(scope, id);
@@ -82,6 +99,11 @@ export class WsgiApp extends Construct {
     this.passAuthorization = props.passAuthorization ?? false;
     this.threadSafe = props.threadSafe ?? true;
     this.callableObject = checkPattern(this, 'callableObject', props.callableObject ?? 'application', /^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python identifier');
+    this.healthCheckPath = checkPattern(this, 'healthCheckPath', props.healthCheckPath ?? this.mountPath, HEALTH_PATH, 'a URL path such as "/health/" (no query string, no empty segments)');
+    if (!isAtOrUnder(this.healthCheckPath.replace(/(.)\/$/, '$1'), this.mountPath)) {
+      throw propError(this, 'healthCheckPath', this.healthCheckPath, `a path at or under the app's mount path ${this.mountPath}`);
+    }
+    this.healthyHttpCodes = checkPattern(this, 'healthyHttpCodes', props.healthyHttpCodes ?? '200-399,401,403', HTTP_CODES, 'status codes and ranges such as "200-399,401,403"');
     if (!Array.isArray(props.staticFiles ?? [])) {
       throw propError(this, 'staticFiles', props.staticFiles, 'an array of { urlPath, directory }');
     }
@@ -118,6 +140,7 @@ export class WsgiApp extends Construct {
   public toSpec(): AppSpec {
     return {
       name: this.appName,
+      source: this.source,
       mountPath: this.mountPath,
       scriptFile: this.scriptFile,
       processGroup: this.daemonGroup?.name,
@@ -125,6 +148,8 @@ export class WsgiApp extends Construct {
       passAuthorization: this.passAuthorization,
       callableObject: this.callableObject,
       staticFiles: this.staticFiles.map((f): StaticFilesSpec => ({ ...f })),
+      healthCheckPath: this.healthCheckPath,
+      healthyHttpCodes: this.healthyHttpCodes,
     };
   }
 }

@@ -36,6 +36,8 @@ export interface StaticFilesSpec {
 
 export interface AppSpec {
   readonly name: string;
+  /** Absolute path of the app's source on the machine that synthesizes (bundled from there). */
+  readonly source: string;
   readonly mountPath: string;
   /** Relative to the app's directory. */
   readonly scriptFile: string;
@@ -45,6 +47,23 @@ export interface AppSpec {
   readonly passAuthorization: boolean;
   readonly callableObject: string;
   readonly staticFiles: readonly StaticFilesSpec[];
+  /** URL path (from the site root) probed for health. */
+  readonly healthCheckPath: string;
+  /** Status codes that count as healthy there, e.g. "200-399,401,403". */
+  readonly healthyHttpCodes: string;
+}
+
+/** A virtual environment: what goes into it. Paths are on the machine that synthesizes. */
+export interface VenvSpec {
+  readonly name: string;
+  readonly requirementsFile?: string;
+  readonly requirements: readonly string[];
+  readonly localPackages: readonly string[];
+  readonly systemSitePackages: boolean;
+  /** pip runs with --require-hashes. */
+  readonly requireHashes: boolean;
+  /** false when nothing is installed: the venv is made without pip. */
+  readonly withPip: boolean;
 }
 
 export interface RequestReadTimeoutSpec {
@@ -75,6 +94,8 @@ export interface SiteSpec {
   readonly securityHeaders: boolean;
   readonly groups: readonly DaemonGroupSpec[];
   readonly apps: readonly AppSpec[];
+  /** The venvs the groups use, one entry per venv. */
+  readonly venvs: readonly VenvSpec[];
 }
 
 /** Where things are on the machine that runs the config. */

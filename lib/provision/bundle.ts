@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type { ApacheSite } from '../apache-site';
-import { SiteLayout } from '../conf/site-spec';
-import { BUNDLE, buildRecipe, RecipeOptions } from './recipe';
+import { renderSiteConfig } from '../conf/site-conf';
+import { HEALTH_PROBE_PY } from './health';
+import { BUNDLE, buildRecipe, ProvisionInput, RecipeOptions } from './recipe';
 import { renderShellScript } from './render-shell';
 
 /** One file of a bundle: contents and Unix mode. */
@@ -18,28 +18,34 @@ export type Bundle = ReadonlyMap<string, BundleFile>;
  * Everything a host needs to provision the site: the recipe script, the
  * rendered Apache config, the app code and the venvs' requirements.
  */
-export function siteBundle(site: ApacheSite, options: RecipeOptions): Bundle {
+export function siteBundle(input: ProvisionInput, options: RecipeOptions): Bundle {
+  const { spec } = input;
   const files = new Map<string, BundleFile>();
   const add = (rel: string, content: string | Buffer, mode = 0o644) => files.set(rel, { content: Buffer.from(content), mode });
 
-  add(BUNDLE.script, renderShellScript(buildRecipe(site, options)), 0o755);
-  const layout: Partial<SiteLayout> = options.logsToStdout ? { errorLog: '/proc/self/fd/2', accessLog: '/proc/self/fd/1' } : {};
+  add(BUNDLE.script, renderShellScript(buildRecipe(input, options)), 0o755);
+  add(BUNDLE.healthProbe, HEALTH_PROBE_PY);
   // The recipe writes the only Listen (ports.conf / httpd.conf), so the config adds none.
-  const conf = site.renderConfigFiles(site.deployedLayout({ ...layout, listen: false, port: options.port }));
+  const conf = renderSiteConfig(spec, {
+    ...input.layout,
+    ...(options.logsToStdout ? { errorLog: '/proc/self/fd/2', accessLog: '/proc/self/fd/1' } : {}),
+    listen: false,
+    port: options.port,
+  });
   add(BUNDLE.serverConf, conf['server.conf']);
   add(BUNDLE.siteConf, conf['site.conf']);
-  for (const app of site.apps) {
-    addTree(files, app.source, BUNDLE.app(app.appName));
+  for (const app of spec.apps) {
+    addTree(files, app.source, BUNDLE.app(app.name));
   }
-  for (const venv of site.virtualEnvs) {
+  for (const venv of spec.venvs) {
     if (venv.requirementsFile) {
-      add(BUNDLE.requirements(venv.venvName), fs.readFileSync(venv.requirementsFile));
+      add(BUNDLE.requirements(venv.name), fs.readFileSync(venv.requirementsFile));
     }
     for (const pkg of venv.localPackages) {
       if (fs.statSync(pkg).isDirectory()) {
-        addTree(files, pkg, BUNDLE.localPackage(venv.venvName, pkg));
+        addTree(files, pkg, BUNDLE.localPackage(venv.name, pkg));
       } else {
-        add(BUNDLE.localPackage(venv.venvName, pkg), fs.readFileSync(pkg));
+        add(BUNDLE.localPackage(venv.name, pkg), fs.readFileSync(pkg));
       }
     }
   }
