@@ -2,17 +2,16 @@ import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { ApacheSite } from './apache-site';
 import { AppSecret } from './app-secret';
-import { DaemonGroupSpec, DataDirectorySpec, SecretSpec } from './conf/site-spec';
+import { DaemonGroupSpec, DaemonOptionSpecValue, DataDirectorySpec, SecretSpec } from './conf/site-spec';
+import { DaemonProcessOptions } from './daemon-process-options';
+import { PROCESSES_RANGE, THREADS_RANGE } from './platform/daemon-options';
+import { checkUnprivilegedGroup, resolveDaemonOptions } from './private/daemon-options';
 import { checkEnvironment, checkEnvName, checkSecrets } from './private/environment';
-import { DAEMON_NUMERIC_OPTIONS, DaemonNumericOption, PROCESSES_RANGE, THREADS_RANGE } from './platform/daemon-options';
 import { checkConfString, checkInt, checkPattern, NAME_EXPECTED, NAME_PATTERN, nameFromId, propError } from './private/validate';
 import { VirtualEnv } from './virtual-env';
 import type { WsgiApp } from './wsgi-app';
 
-/** Numeric WSGIDaemonProcess options, in seconds where the name says so. */
-export type DaemonGroupTimeouts = { readonly [K in DaemonNumericOption]?: number };
-
-export interface DaemonGroupProps extends DaemonGroupTimeouts {
+export interface DaemonGroupProps extends DaemonProcessOptions {
   /** The venv the group's processes run (python-home=). */
   readonly virtualEnv: VirtualEnv;
   /**
@@ -34,7 +33,11 @@ export interface DaemonGroupProps extends DaemonGroupTimeouts {
    * @default - 'wsgi-' + name, created by the provisioning recipe
    */
   readonly user?: string;
-  /** @default - same as user */
+  /**
+   * Primary Unix group of the processes. Groups with system-wide rights
+   * (root, shadow, disk, docker, adm, sudo, wheel...) are refused.
+   * @default - same as user
+   */
   readonly group?: string;
   /** @default 'C.UTF-8' */
   readonly lang?: string;
@@ -83,8 +86,9 @@ export class DaemonGroup extends Construct {
   public readonly lang: string;
   public readonly locale: string;
   public readonly displayName: string;
-  /** Every numeric option with its resolved value; undefined means left out. */
-  public readonly options: DaemonGroupTimeouts;
+  /** Every WSGIDaemonProcess option prop with its resolved value; undefined means left out. */
+  public readonly options: DaemonProcessOptions;
+  private readonly optionArgs: DaemonOptionSpecValue[];
   public readonly environment: Readonly<Record<string, string>>;
   public readonly secrets: readonly SecretSpec[];
   public readonly dataDirectories: readonly DataDirectorySpec[];
@@ -114,27 +118,14 @@ export class DaemonGroup extends Construct {
     }
     this.group = checkPattern(this, 'group', props.group ?? this.user, USER_PATTERN, 'a Linux group name (lower-case, at most 32 characters)');
     // group=root gives the app root's group rights (files such as /etc/shadow backups, root-group sockets).
-    if (this.group === 'root') {
-      throw propError(this, 'group', this.group, 'a group other than root');
-    }
+    checkUnprivilegedGroup(this, 'group', this.group);
     this.lang = checkPattern(this, 'lang', props.lang ?? 'C.UTF-8', /^[A-Za-z_]+(\.[A-Za-z0-9-]+)?(@\w+)?$/, 'a locale name such as "C.UTF-8"');
     this.locale = checkPattern(this, 'locale', props.locale ?? 'C.UTF-8', /^[A-Za-z_]+(\.[A-Za-z0-9-]+)?(@\w+)?$/, 'a locale name such as "C.UTF-8"');
     this.displayName = checkConfString(this, 'displayName', props.displayName ?? '%{GROUP}');
 
-    const options: { [K in DaemonNumericOption]?: number } = {};
-    for (const key of Object.keys(DAEMON_NUMERIC_OPTIONS) as DaemonNumericOption[]) {
-      const spec = DAEMON_NUMERIC_OPTIONS[key];
-      const given = props[key];
-      if (given !== undefined && given !== 0 && !platform.modWsgiAtLeast(spec.since)) {
-        throw propError(this, key, given, `no value: ${spec.option} needs mod_wsgi ${spec.since} or later and ${platform.id} has ${platform.modWsgiVersion}`);
-      }
-      // 0 switches an option with a production default off.
-      const value = given ?? ('default' in spec ? spec.default : undefined);
-      if (value !== undefined && value !== 0) {
-        options[key] = checkInt(this, key, value, spec.min, spec.max);
-      }
-    }
+    const { values: options, args } = resolveDaemonOptions(this, props, platform);
     this.options = options;
+    this.optionArgs = args;
     this.environment = checkEnvironment(this, 'environment', props.environment);
     this.secrets = checkSecrets(this, 'secrets', props.secrets);
     this.dataDirectories = Object.entries(props.dataDirectories ?? {}).map(([envVar, name]) => ({
@@ -227,9 +218,7 @@ export class DaemonGroup extends Construct {
       displayName: this.displayName,
       lang: this.lang,
       locale: this.locale,
-      options: (Object.keys(DAEMON_NUMERIC_OPTIONS) as DaemonNumericOption[])
-        .filter((k) => this.options[k] !== undefined)
-        .map((k) => [DAEMON_NUMERIC_OPTIONS[k].option, this.options[k]!] as const),
+      options: this.optionArgs,
       dataDirectories: this.dataDirectories,
     };
   }

@@ -6,6 +6,7 @@ export * from './app-secret';
 export * from './log-level';
 export * from './virtual-env';
 export * from './apache-site';
+export * from './daemon-process-options';
 export * from './daemon-group';
 export * from './wsgi-app';
 export * from './local';

@@ -126,8 +126,11 @@ function daemonProcess(group: DaemonGroupSpec, layout: SiteLayout) {
     args.push(option('processes', group.processes));
   }
   args.push(option('threads', group.threads), option('display-name', group.displayName), option('lang', group.lang), option('locale', group.locale));
-  for (const [key, value] of group.options) {
-    args.push(option(key, value));
+  for (const o of group.options) {
+    // Account names must exist where Apache reads the config, and need root to apply.
+    if (!o.account || layout.daemonUsers) {
+      args.push(option(o.option, o.value));
+    }
   }
   return directive('WSGIDaemonProcess', ...args);
 }

@@ -15,10 +15,17 @@ export interface DaemonGroupSpec {
   readonly displayName: string;
   readonly lang: string;
   readonly locale: string;
-  /** Numeric options in render order, e.g. ['queue-timeout', 45]. */
-  readonly options: readonly (readonly [string, number])[];
+  /** Further options in render order, e.g. { option: 'queue-timeout', value: 45 }. */
+  readonly options: readonly DaemonOptionSpecValue[];
   /** Writable directories kept across deploys, owned by the group's user. */
   readonly dataDirectories: readonly DataDirectorySpec[];
+}
+
+export interface DaemonOptionSpecValue {
+  readonly option: string;
+  readonly value: string | number;
+  /** Names accounts of the host (supplementary-groups): rendered only with SiteLayout.daemonUsers, like user=. */
+  readonly account: boolean;
 }
 
 /** A writable directory of a daemon group; its path reaches the apps as `envVar`. */
