@@ -12,6 +12,7 @@ import { SiteLayout } from '../conf/site-spec';
 import { STANDALONE_MODULES, standaloneConf } from '../conf/standalone-conf';
 import { detectLocalApache, LocalApache } from './detect';
 import { ImportErrorWatch, SourceMap } from './import-errors';
+import { processGroupMembers } from './proc';
 import { checkReadableBy, copyAppSource } from './readable';
 import { buildLocalVenv } from './venv-builder';
 
@@ -271,29 +272,8 @@ async function killProcessGroup(pgid: number): Promise<number[]> {
   return members;
 }
 
-/** Live (not zombie) processes whose process group is `pgid`. */
-export function processGroupMembers(pgid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) {
-      continue;
-    }
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // fields after "(comm)": state ppid pgrp ...
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(pgrp) === pgid && state !== 'Z') {
-        pids.push(Number(entry));
-      }
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return pids;
-}
-
 /** Fails, naming the port, when any other process listens on (or holds) 127.0.0.1:port. */
-export function assertPortFree(port: number): Promise<void> {
+function assertPortFree(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();

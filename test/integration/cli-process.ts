@@ -1,0 +1,57 @@
+import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from 'child_process';
+import * as path from 'path';
+
+export const ROOT_DIR = path.join(__dirname, '..', '..');
+const CLI = ['-r', 'ts-node/register/transpile-only', 'lib/cli.ts'];
+
+/** The command line that runs the CLI, as nobody when asked and this process is root. */
+function command(args: string[], asNobody: boolean): [string, string[]] {
+  // As root, setpriv drops to nobody so the runner's non-root path is exercised too.
+  return asNobody && process.getuid?.() === 0
+    ? ['setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'env', 'HOME=/tmp', process.execPath, ...CLI, ...args]]
+    : [process.execPath, [...CLI, ...args]];
+}
+
+/** Runs the CLI to its end (at most 100 s). */
+export function cli(args: string[], options: { asNobody?: boolean; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
+  const [cmd, argv] = command(args, options.asNobody ?? false);
+  return spawnSync(cmd, argv, { cwd: ROOT_DIR, encoding: 'utf8', timeout: 100_000, env: { ...process.env, ...options.env } });
+}
+
+/** A running CLI whose output is collected as it comes. */
+export class CliProcess {
+  public stdout = '';
+  public stderr = '';
+  public readonly child: ChildProcess;
+  public readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; atMs: number }>;
+
+  constructor(args: string[], options: { env?: NodeJS.ProcessEnv } = {}) {
+    const [cmd, argv] = command(args, false);
+    this.child = spawn(cmd, argv, { cwd: ROOT_DIR, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (d) => { this.stdout += d; });
+    this.child.stderr!.on('data', (d) => { this.stderr += d; });
+    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal, atMs: Date.now() })));
+  }
+
+  /** Resolves once stdout matches, fails after `limitMs` or if the CLI exits first. */
+  public async waitFor(pattern: RegExp, limitMs: number): Promise<RegExpExecArray> {
+    const deadline = Date.now() + limitMs;
+    for (;;) {
+      const match = pattern.exec(this.stdout);
+      if (match) {
+        return match;
+      }
+      if (this.child.exitCode !== null || this.child.signalCode !== null || Date.now() > deadline) {
+        throw new Error(`CLI output did not match ${pattern} (exit ${this.child.exitCode ?? this.child.signalCode})\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Kills the CLI if it is still running (test cleanup). */
+  public kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGKILL');
+    }
+  }
+}
