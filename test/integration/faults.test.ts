@@ -187,7 +187,7 @@ describe('an app that fails at import from the first start', () => {
     try {
       // WHEN it is started
       // THEN the start fails and the message carries the log line naming the user's script (not the runner's copy) and the missing module
-      const error: Error = await startLocalSite(crashSite, { readyTimeoutMs: 5_000 }).then(() => new Error('started'), (e) => e);
+      const error: Error = await startLocalSite(crashSite, { readyTimeoutMs: 5_000 }).then(async (r) => { await r.stop(); return new Error('started'); }, (e) => e);
       expect(error.message).toContain(`Failed to exec Python script file '${dir}/wsgi.py'`);
       expect(error.message).toContain('ModuleNotFoundError: No module named \'caw_no_such_module_anywhere\'');
     } finally {

@@ -3,7 +3,7 @@ import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
 import { Testing, TerraformStack } from 'cdktf';
-import { ApacheSite, DaemonGroup, freePort, Platform, RUN_TOKEN_HEADER, startLocalSite, VirtualEnv, WsgiApp } from '../../lib';
+import { ApacheSite, DaemonGroup, detectLocalApache, freePort, LocalRunOptions, Platform, RUN_TOKEN_HEADER, startLocalSite, VirtualEnv, WsgiApp } from '../../lib';
 import { processGroupMembers } from '../../lib/local/proc';
 import { registerTsNode, resolveTsNode } from '../../lib/local/ts-node';
 import { cli, CliProcess, ROOT_DIR } from './cli-process';
@@ -22,6 +22,14 @@ function siteWithApp(id: string, source: string): ApacheSite {
     daemonGroup: new DaemonGroup(site, 'Group', { virtualEnv: new VirtualEnv(stack, 'Env') }),
   });
   return site;
+}
+
+/** The error a start failed with; a start that succeeded is stopped (nothing left running) and reported as such. */
+function startError(site: ApacheSite, options: LocalRunOptions = {}): Promise<Error> {
+  return startLocalSite(site, options).then(async (run) => {
+    await run.stop();
+    return new Error('the site started');
+  }, (e: Error) => e);
 }
 
 /** An HTTP server that is not Apache, answering 200 to everything. */
@@ -62,8 +70,8 @@ describe('the local runner never reports a pass from another server', () => {
       // WHEN a site is started on that port
       // THEN the start fails and names the port; nothing was left behind
       const before = WORK_DIRS();
-      await expect(startLocalSite(siteWithApp('foreign', path.join(FIXTURES, 'probe')), { port }))
-        .rejects.toThrow(`port ${port} on 127.0.0.1 is already in use by another process`);
+      const error = await startError(siteWithApp('foreign', path.join(FIXTURES, 'probe')), { port });
+      expect(error.message).toContain(`port ${port} on 127.0.0.1 is already in use by another process`);
       expect(WORK_DIRS()).toEqual(before);
     } finally {
       server.close();
@@ -86,6 +94,33 @@ describe('the local runner never reports a pass from another server', () => {
       expect(result.code).toBe(1);
     } finally {
       server.close();
+    }
+  });
+
+  test('fails naming the port when another server takes the port between the check and Apache\'s bind', async () => {
+    // GIVEN an Apache whose start is preceded by another HTTP server grabbing the port and
+    // answering 200 for a second before Apache tries to bind it (the race a free-port check cannot close)
+    const real = detectLocalApache();
+    const port = await freePort();
+    const bin = fs.mkdtempSync(path.join('/tmp', 'caw-race-'));
+    const wrapper = path.join(bin, 'apache2');
+    fs.writeFileSync(wrapper, [
+      '#!/bin/sh',
+      `[ "$1" = -t ] && exec ${real.binary} "$@"`,
+      `${real.pythonBinary} -c 'import http.server as h; h.HTTPServer(("127.0.0.1", ${port}), h.SimpleHTTPRequestHandler).serve_forever()' >/dev/null 2>&1 &`,
+      'sleep 1',
+      `exec ${real.binary} "$@"`,
+      '',
+    ].join('\n'), { mode: 0o755 });
+    try {
+      // WHEN the site is started on that port
+      const error = await startError(siteWithApp('race', path.join(FIXTURES, 'probe')), { port, apache: { ...real, binary: wrapper } });
+      // THEN the answers of the other server are not taken for Apache's: the start fails naming the port
+      expect(error.message).toContain(`port ${port} on 127.0.0.1 is in use by another process: Apache could not bind it`);
+      // AND the other server, started in Apache's process group, was stopped with it
+      expect(await answers(port)).toBe(false);
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
     }
   });
 
@@ -140,7 +175,7 @@ describe('an app that fails at import', () => {
     const site = siteWithApp('import-error', IMPORT_ERROR);
     // WHEN it is started (with the default 30 s readiness limit)
     const start = Date.now();
-    const error: Error = await startLocalSite(site).then(() => new Error('started'), (e) => e);
+    const error = await startError(site);
     const elapsedMs = Date.now() - start;
     console.log(`import error reported after ${elapsedMs} ms, message ${error.message.length} bytes`);
     // THEN the error is the traceback, naming the user's own file and the cause
@@ -214,9 +249,9 @@ describe('code the runner\'s users cannot read', () => {
     fs.symlinkSync(path.join(secret, 'settings.py'), path.join(source, 'settings.py'));
     try {
       // WHEN the site is started
-      const start = startLocalSite(siteWithApp('unreadable', source));
+      const error = await startError(siteWithApp('unreadable', source));
       // THEN it fails, naming the user's path (not the copy) and the daemon user
-      await expect(start).rejects.toThrow(`${source}/settings.py is not readable by user www-data`);
+      expect(error.message).toContain(`${source}/settings.py is not readable by user www-data`);
     } finally {
       fs.rmSync(secret, { recursive: true, force: true });
       fs.rmSync(source, { recursive: true, force: true });
