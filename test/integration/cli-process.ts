@@ -2,14 +2,21 @@ import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from 'child_process'
 import * as path from 'path';
 
 export const ROOT_DIR = path.join(__dirname, '..', '..');
-const CLI = ['-r', 'ts-node/register/transpile-only', 'lib/cli.ts'];
+// Absolute paths: nothing depends on the working directory (which nobody may not be allowed to enter).
+const CLI = ['-r', path.join(ROOT_DIR, 'node_modules', 'ts-node', 'register', 'transpile-only'), path.join(ROOT_DIR, 'lib', 'cli.ts')];
+const NOBODY = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'];
 
 /** The command line that runs the CLI, as nobody when asked and this process is root. */
 function command(args: string[], asNobody: boolean): [string, string[]] {
-  // As root, setpriv drops to nobody so the runner's non-root path is exercised too.
-  return asNobody && process.getuid?.() === 0
-    ? ['setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'env', 'HOME=/tmp', process.execPath, ...CLI, ...args]]
-    : [process.execPath, [...CLI, ...args]];
+  if (asNobody && process.getuid?.() === 0) {
+    // As root, setpriv drops to nobody so the runner's non-root path is exercised too.
+    const [cmd, ...argv] = NOBODY;
+    if (spawnSync(cmd, [...argv, 'test', '-r', CLI[2]]).status !== 0) {
+      throw new Error(`user nobody cannot read ${CLI[2]}: the non-root CLI tests need a checkout that every user can read (no 0700 parent directory)`);
+    }
+    return [cmd, [...argv, 'env', 'HOME=/tmp', process.execPath, ...CLI, ...args]];
+  }
+  return [process.execPath, [...CLI, ...args]];
 }
 
 /** Runs the CLI to its end (at most 100 s). */
