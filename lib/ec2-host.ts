@@ -7,15 +7,14 @@ import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
-import { ApacheSite } from './apache-site';
-import { siteBundle } from './provision/bundle';
 import { cloudConfig, USER_DATA_LIMIT_BYTES } from './provision/cloud-init';
-import { StartMode } from './provision/recipe';
-import { checkInt, checkPattern, propError } from './private/validate';
+import { SecretStore } from './app-secret';
+import { SiteSpec } from './conf/site-spec';
+import { groupSecrets, StartMode } from './provision/recipe';
+import { checkInt, checkPattern } from './private/validate';
+import { SiteHost, SiteHostProps } from './site-host';
 
-export interface Ec2HostProps {
-  /** The site this instance serves. */
-  readonly site: ApacheSite;
+export interface Ec2HostProps extends SiteHostProps {
   /** @default 't3.small' */
   readonly instanceType?: string;
   /**
@@ -53,8 +52,7 @@ const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/;
  * volume, SSM instead of SSH, ingress only on the site's port.
  * Any change to the site changes the user data and so replaces the instance.
  */
-export class Ec2Host extends Construct {
-  public readonly site: ApacheSite;
+export class Ec2Host extends SiteHost {
   public readonly instance: Instance;
   public readonly securityGroup: SecurityGroup;
   public readonly role: IamRole;
@@ -63,12 +61,8 @@ export class Ec2Host extends Construct {
   public readonly bundleDir: string;
 
   constructor(scope: Construct, id: string, props: Ec2HostProps) {
-    super(scope, id);
-    const site = props.site;
-    if (!(site instanceof ApacheSite)) {
-      throw propError(this, 'site', site, 'an ApacheSite');
-    }
-    this.site = site;
+    super(scope, id, props);
+    const site = this.site;
     const instanceType = checkPattern(this, 'instanceType', props.instanceType ?? 't3.small', /^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'an EC2 instance type such as "t3.small"');
     const rootVolumeSizeGb = checkInt(this, 'rootVolumeSizeGb', props.rootVolumeSizeGb ?? 16, 8, 16_384);
     const allowedCidrs = (props.allowedCidrs ?? ['0.0.0.0/0']).map((c, i) => checkPattern(this, `allowedCidrs[${i}]`, c, CIDR, 'a CIDR block such as "203.0.113.0/24"'));
@@ -93,15 +87,13 @@ export class Ec2Host extends Construct {
       tags,
     });
     new IamRolePolicyAttachment(this, 'Ssm', { role: this.role.name, policyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' });
-    if (parameterArns.length > 0) {
-      new IamRolePolicy(this, 'Parameters', {
-        role: this.role.id,
-        policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: parameterArns }],
-        }),
-      });
-    }
+    // Read access to exactly the parameters and secrets named: the app's own
+    // (ssmParameterArns) and those the recipe resolves for the daemon groups.
+    // Rendered at synth, when every app has been added.
+    new IamRolePolicy(this, 'Parameters', {
+      role: this.role.id,
+      policy: Lazy.stringValue({ produce: () => JSON.stringify({ Version: '2012-10-17', Statement: secretReadStatements(parameterArns, this.site.toSpec()) }) }),
+    });
     const profile = new IamInstanceProfile(this, 'Profile', { role: this.role.name, tags });
 
     const ami = props.amiId ?? new DataAwsAmi(this, 'Ami', {
@@ -141,7 +133,22 @@ export class Ec2Host extends Construct {
 
   /** The #cloud-config user data; rendered when the stack synthesizes, after every app was added. Checked against EC2's 16 KB limit at synth. */
   public userData(): string {
-    const site = this.site;
-    return cloudConfig(siteBundle(site, { port: site.port, startMode: StartMode.SYSTEMD, bundleDir: this.bundleDir }), this.bundleDir);
+    return cloudConfig(this.bundle({ port: this.site.port, startMode: StartMode.SYSTEMD, bundleDir: this.bundleDir }), this.bundleDir);
   }
+}
+
+/** IAM statements reading exactly the given parameters and the site's secrets; a no-op deny when there are none. */
+function secretReadStatements(parameterArns: readonly string[], spec: SiteSpec): object[] {
+  const secrets = groupSecrets(spec).flatMap((g) => g.secrets);
+  const ssm = [...new Set([...parameterArns, ...secrets.filter((s) => s.store === SecretStore.SSM_PARAMETER).map((s) => s.arn)])];
+  const secretsManager = [...new Set(secrets.filter((s) => s.store === SecretStore.SECRETS_MANAGER).map((s) => s.arn))];
+  const statements: object[] = [];
+  if (ssm.length > 0) {
+    statements.push({ Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: ssm });
+  }
+  if (secretsManager.length > 0) {
+    statements.push({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secretsManager });
+  }
+  // A policy needs a statement: with nothing to read, it states that nothing is readable.
+  return statements.length > 0 ? statements : [{ Effect: 'Deny', Action: ['ssm:GetParameter', 'ssm:GetParameters', 'secretsmanager:GetSecretValue'], Resource: '*' }];
 }

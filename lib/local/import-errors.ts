@@ -4,8 +4,11 @@ import * as fs from 'fs';
 export class SourceMap {
   private readonly entries: { app: string; copy: string; source: string }[] = [];
 
-  /** @param app how to name the app in messages, e.g. its construct path */
-
+  /**
+   * @param app how to name the app in messages, e.g. its construct path
+   * @param copy a directory (or file) the runner made for the app
+   * @param source what to print instead: the user's directory, or a label for generated files
+   */
   public add(app: string, copy: string, source: string): void {
     this.entries.push({ app, copy, source });
     // Longest copy path first, so /apps/app-2 is never rewritten as /apps/app + "-2".
@@ -16,22 +19,26 @@ export class SourceMap {
   public readonly toSource = (text: string): string => {
     let out = text;
     for (const e of this.entries) {
-      out = out.split(`${e.copy}/`).join(`${e.source}/`).split(`'${e.copy}'`).join(`'${e.source}'`);
+      out = out.replace(new RegExp(`${escapeRegExp(e.copy)}(?=[/'"]|$)`, 'gm'), () => e.source);
     }
     return out;
   };
 
-  /** The app whose copy the text mentions first, if any. */
+  /** The app whose files the text mentions first, if any. */
   public appIn(text: string): string | undefined {
     let best: { app: string; at: number } | undefined;
     for (const e of this.entries) {
-      const at = text.indexOf(`${e.copy}/`);
-      if (at >= 0 && (!best || at < best.at)) {
-        best = { app: e.app, at };
+      const match = new RegExp(`${escapeRegExp(e.copy)}(?=[/'"]|$)`, 'm').exec(text);
+      if (e.app && match && (!best || match.index < best.at)) {
+        best = { app: e.app, at: match.index };
       }
     }
     return best?.app;
   }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 // [time] [module:level] [pid N:tid M] [remote|client addr] message

@@ -1,13 +1,15 @@
 import { Token } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { ConfValueError, quoteArg } from '../conf/quote';
+import { ValidationError } from '../errors';
 
-/** An error that names the construct, the prop, the value received and what was expected. */
-export function propError(scope: IConstruct, prop: string, value: unknown, expected: string): Error {
-  return new Error(`${scope.node.path}: ${prop} ${describe(value)} is invalid; expected ${expected}`);
+/** The error that names the construct, the prop, the value received and what was expected. */
+export function propError(scope: IConstruct | string, prop: string, value: unknown, expected: string): ValidationError {
+  return new ValidationError(typeof scope === 'string' ? scope : scope.node.path, prop, describeValue(value), expected);
 }
 
-function describe(value: unknown): string {
+/** A value as an error message shows it: strings JSON-quoted, so whitespace and control characters are visible. */
+export function describeValue(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
@@ -16,7 +18,7 @@ function describe(value: unknown): string {
  * a RegExp test would coerce null to "null" and accept it, string methods
  * would throw a TypeError. Checked first, so every error names the prop.
  */
-export function checkType(scope: IConstruct, prop: string, value: unknown, type: 'string' | 'number', expected = `a ${type}`): void {
+export function checkType(scope: IConstruct, prop: string, value: unknown, type: 'string' | 'number' | 'boolean', expected = `a ${type}`): void {
   if (typeof value !== type) {
     throw propError(scope, prop, value, expected);
   }
@@ -26,7 +28,7 @@ export function checkType(scope: IConstruct, prop: string, value: unknown, type:
  * Config values are written into files at synth time, where Terraform tokens
  * have no value yet: they must be literals.
  */
-export function checkLiteral(scope: IConstruct, prop: string, value: string | number): void {
+export function checkLiteral(scope: IConstruct, prop: string, value: unknown): void {
   if (Token.isUnresolved(value)) {
     throw propError(scope, prop, value, 'a literal value: Terraform tokens cannot be written into the Apache config');
   }

@@ -179,7 +179,8 @@ describe('an app that fails at import', () => {
     const elapsedMs = Date.now() - start;
     console.log(`import error reported after ${elapsedMs} ms, message ${error.message.length} bytes`);
     // THEN the error is the traceback, naming the user's own file and the cause
-    expect(error.message).toContain(`Failed to exec Python script file '${IMPORT_ERROR}/wsgi.py'`);
+    expect(error.message).toContain('app import-error/Site/App failed while mod_wsgi loaded it');
+    expect(error.message).toContain(`File "${IMPORT_ERROR}/wsgi.py", line 8, in <module>`);
     expect(error.message).toContain(`File "${IMPORT_ERROR}/wsgi.py", line 5, in load_settings`);
     expect(error.message).toContain('ModuleNotFoundError: No module named \'caw_settings_module_that_does_not_exist\'');
     expect(error.message).not.toMatch(/\/tmp\/caw-[^/]+\/apps\//);
