@@ -15,7 +15,8 @@ export function loadApps(modulePath: string): App[] {
   if (!fs.existsSync(file)) {
     throw new Error(`${file} does not exist`);
   }
-  if (/\.[cm]?ts$/.test(file)) {
+  // Unless a TypeScript loader is already installed (ts-node running the CLI, jest).
+  if (/\.[cm]?ts$/.test(file) && !require.extensions['.ts']) {
     registerTsNode(file);
   }
   const apps: App[] = [];

@@ -1,4 +1,5 @@
-import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from 'child_process';
+import { ChildProcess, execFileSync, spawn, spawnSync, SpawnSyncReturns } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 
 export const ROOT_DIR = path.join(__dirname, '..', '..');
@@ -61,4 +62,38 @@ export class CliProcess {
       this.child.kill('SIGKILL');
     }
   }
+}
+
+/**
+ * lib/ transpiled to JavaScript under out/ (inside the checkout, so `cdktf` still
+ * resolves), as an installed package runs: no TypeScript loader is registered
+ * unless the CLI registers one for the user's program.
+ */
+export function transpileLib(): { dir: string; cli: string; cleanup(): void } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ts = require('typescript');
+  fs.mkdirSync(path.join(ROOT_DIR, 'out'), { recursive: true });
+  const dir = fs.mkdtempSync(path.join(ROOT_DIR, 'out', 'cli-'));
+  const walk = (from: string) => {
+    for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+      const full = path.join(from, entry.name);
+      if (entry.isDirectory()) {
+        walk(full);
+      } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
+        const target = path.join(dir, path.relative(ROOT_DIR, full)).replace(/\.ts$/, '.js');
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        const out = ts.transpileModule(fs.readFileSync(full, 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
+        fs.writeFileSync(target, out.outputText);
+      }
+    }
+  };
+  walk(path.join(ROOT_DIR, 'lib'));
+  execFileSync('chmod', ['-R', 'a+rX', path.join(ROOT_DIR, 'out')]);
+  return { dir: path.join(dir, 'lib'), cli: path.join(dir, 'lib', 'cli.js'), cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Runs a JavaScript CLI file to its end (at most 100 s), as nobody when this process is root. */
+export function nodeCli(cliFile: string, args: string[], env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+  const [cmd, ...argv] = process.getuid?.() === 0 ? [...NOBODY, 'env', 'HOME=/tmp', process.execPath] : [process.execPath];
+  return spawnSync(cmd, [...argv, cliFile, ...args], { cwd: '/', encoding: 'utf8', timeout: 100_000, env: { ...process.env, ...env } });
 }

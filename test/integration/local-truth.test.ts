@@ -6,7 +6,7 @@ import { Testing, TerraformStack } from 'cdktf';
 import { ApacheSite, DaemonGroup, detectLocalApache, freePort, LocalRunOptions, Platform, RUN_TOKEN_HEADER, startLocalSite, VirtualEnv, WsgiApp } from '../../lib';
 import { processGroupMembers } from '../../lib/local/proc';
 import { registerTsNode, resolveTsNode } from '../../lib/local/ts-node';
-import { cli, CliProcess, ROOT_DIR } from './cli-process';
+import { cli, CliProcess, nodeCli, ROOT_DIR, transpileLib } from './cli-process';
 import { request } from './http';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -261,13 +261,18 @@ describe('code the runner\'s users cannot read', () => {
 });
 
 describe('serve loads JavaScript and TypeScript programs', () => {
+  // The CLI as an installed package runs it: JavaScript, no TypeScript loader registered up front.
+  let lib: ReturnType<typeof transpileLib>;
+  beforeAll(() => { lib = transpileLib(); });
+  afterAll(() => lib?.cleanup());
+
   test.each([
     ['main.js', PROGRAM_JS],
     ['main.ts', PROGRAM_TS],
-  ])('--check passes for a %s program, as nobody', (_kind, program) => {
-    // WHEN the CLI checks the program as a non-root user
-    const result = cli(['serve', program, '--check'], { asNobody: true });
-    // THEN the app answered from this run's Apache
+  ])('--check passes for a %s program, run as nobody from another working directory', (_kind, program) => {
+    // WHEN the JavaScript CLI checks the program as a non-root user, from /
+    const result = nodeCli(lib.cli, ['serve', path.join(ROOT_DIR, program), '--check'], { CAW_TEST_LIB: lib.dir });
+    // THEN the program loaded (for .ts, with the ts-node found from the program) and its app answered from this run's Apache
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
     expect(result.stdout).toMatch(/ok {3}200 GET http:\/\/127\.0\.0\.1:\d+\/\n/);
     expect(result.stdout).toContain('local check passed');
@@ -292,4 +297,3 @@ describe('serve loads JavaScript and TypeScript programs', () => {
     }
   });
 });
-
