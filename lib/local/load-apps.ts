@@ -53,4 +53,3 @@ export function findSites(roots: readonly IConstruct[], pathFilter?: string): Ap
   const sites = roots.flatMap((r) => r.node.findAll()).filter((c): c is ApacheSite => c instanceof ApacheSite);
   return pathFilter ? sites.filter((s) => s.node.path === pathFilter || s.node.path.startsWith(`${pathFilter}/`)) : sites;
 }
-

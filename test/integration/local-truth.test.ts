@@ -221,6 +221,23 @@ describe('code the runner\'s users cannot read', () => {
     }
   });
 
+  test('fails naming the path and the user when a parent directory of the source denies the CLI user', () => {
+    // GIVEN readable app code inside a directory only root can enter (a checkout under /root)
+    const parent = privateDir({});
+    const dir = path.join(parent, 'app');
+    fs.mkdirSync(dir, { mode: 0o755 });
+    fs.copyFileSync(path.join(FIXTURES, 'probe', 'wsgi.py'), path.join(dir, 'wsgi.py'));
+    try {
+      // WHEN the CLI runs as nobody
+      const result = cli(['serve', PROGRAM_TS, '--check'], { asNobody: true, env: { CAW_TEST_APP_SOURCE: dir } });
+      // THEN it names the path and the user
+      expect(result.stderr).toContain(`truth-ts/Site/App: source "${dir}" is invalid; expected a path that user nobody (uid 65534) can reach; a parent directory denies access`);
+      expect(result.status).toBe(1);
+    } finally {
+      fs.rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
   test('fails naming the file and the user when a file inside the source is unreadable by the CLI user', () => {
     // GIVEN readable app code with one module only root can read
     const dir = fs.mkdtempSync(path.join('/tmp', 'caw-src-'));
