@@ -156,6 +156,7 @@ describe('serve when Apache\'s parent dies', () => {
       const exit = await Promise.race([cliProcess.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000))]);
       // THEN serve exits non-zero within a few seconds, saying why
       expect(exit).toBeDefined();
+      console.log(`kill -9 of Apache's parent: serve exited ${exit!.code} after ${exit!.atMs - killedAt} ms`);
       expect(exit!.code).toBe(1);
       expect(exit!.atMs - killedAt).toBeLessThan(5_000);
       expect(cliProcess.stderr).toContain('exited unexpectedly (SIGKILL)');
