@@ -1,4 +1,4 @@
-import { javascript, typescript } from 'projen';
+import { DependencyType, javascript, typescript } from 'projen';
 
 // projen owns package.json, tsconfig*.json, .gitignore, .npmignore and the task
 // definitions; edit this file and run `npx projen` instead of editing those.
@@ -22,12 +22,17 @@ const project = new typescript.TypeScriptProject({
   github: false,
   release: false,
   buildWorkflow: false,
-  eslint: false,
+  eslint: true,
+  eslintOptions: { dirs: ['lib'], devdirs: ['test'], prettier: false },
   prettier: false,
   sampleCode: false,
   package: false,
   depsUpgrade: false,
   pullRequestTemplate: false,
+  // The published files are an allow-list (`files` below), not an .npmignore.
+  npmignoreEnabled: false,
+  // The dev dependencies below are the pinned versions we develop with.
+  peerDependencyOptions: { pinnedDevDependency: false },
   peerDeps: [
     'cdktf@0.21.0',
     'constructs@^10.4.2',
@@ -102,6 +107,56 @@ project.addTask('bench', {
   exec: 'node --expose-gc -r ts-node/register/transpile-only bench/index.ts',
   env: { TS_NODE_PROJECT: 'tsconfig.dev.json' },
   receiveArgs: true,
+});
+
+// ---- The published package (`npm pack` of a fresh clone) ----
+project.package.addVersion('0.1.0');
+// Only the compiled library, its types and the CLI; npm adds package.json, README
+// and LICENSE itself.
+project.package.addField('files', ['dist/**/*.js', 'dist/**/*.d.ts', 'CHANGELOG.md']);
+// Hosts are separate entry points so that the main one loads without the (large)
+// provider packages; `cdktn` is the same library built against CDK Terrain.
+const entry = (dir: string) => ({ types: `./${dir}.d.ts`, default: `./${dir}.js` });
+project.package.addField('exports', {
+  '.': entry('dist/index'),
+  './docker': entry('dist/docker'),
+  './aws': entry('dist/aws'),
+  './cdktn': entry('dist/cdktn/index'),
+  './cdktn/docker': entry('dist/cdktn/docker'),
+  './cdktn/aws': entry('dist/cdktn/aws'),
+  './package.json': './package.json',
+});
+// The same subpaths for TypeScript's older `node` module resolution, which ignores "exports".
+project.package.addField('typesVersions', {
+  '*': {
+    'docker': ['dist/docker.d.ts'],
+    'aws': ['dist/aws.d.ts'],
+    'cdktn': ['dist/cdktn/index.d.ts'],
+    'cdktn/docker': ['dist/cdktn/docker.d.ts'],
+    'cdktn/aws': ['dist/cdktn/aws.d.ts'],
+  },
+});
+// A site needs one CDK (cdktf or cdktn) and only the providers of the hosts it uses.
+// (Not dev dependencies: cdktn's constructs range excludes the 10.4 that cdktf 0.21
+// is developed with; CI installs cdktn in a scratch project instead.)
+for (const dep of ['cdktn@^0.24.0', '@cdktn/provider-aws@^25.7.0']) {
+  project.deps.addDependency(dep, DependencyType.PEER);
+}
+project.package.addField('peerDependenciesMeta', Object.fromEntries(
+  ['cdktf', 'cdktn', '@cdktf/provider-aws', '@cdktf/provider-docker', '@cdktn/provider-aws']
+    .map((name) => [name, { optional: true }]),
+));
+// Every compile also writes the CDK Terrain flavour (dist/cdktn/) and makes the CLI executable.
+project.postCompileTask.exec('node scripts/cdktn-flavour.js dist');
+project.postCompileTask.exec('chmod +x dist/cli.js');
+// `npm pack` / `npm publish` of a fresh clone: compile from scratch first.
+project.addTask('prepack', {
+  description: 'Compile dist/ from scratch before npm packs it',
+  steps: [
+    { exec: 'rm -rf dist tsconfig.tsbuildinfo' },
+    { spawn: 'compile' },
+    { spawn: 'post-compile' },
+  ],
 });
 
 project.synth();

@@ -1,3 +1,5 @@
+// The providers' hosts are separate entry points (`cdktf-apache-wsgi/docker`,
+// `cdktf-apache-wsgi/aws`) so this one loads with cdktf and constructs alone.
 export * from './conf';
 export * from './platform';
 export * from './application-group';
@@ -8,5 +10,3 @@ export * from './daemon-group';
 export * from './wsgi-app';
 export * from './local';
 export * from './provision';
-export * from './docker-host';
-export * from './ec2-host';

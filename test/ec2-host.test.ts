@@ -5,7 +5,8 @@ import * as path from 'path';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Testing, TerraformStack } from 'cdktf';
 import { Ec2SiteStack } from '../examples/ec2-site/main';
-import { ApacheSite, DaemonGroup, Ec2Host, Platform, VirtualEnv, WsgiApp } from '../lib';
+import { ApacheSite, DaemonGroup, Platform, VirtualEnv, WsgiApp } from '../lib';
+import { Ec2Host } from '../lib/aws';
 import { OFFLINE_AWS, synthForTerraform } from './provision/terraform';
 import { FIXTURE_APP } from './util';
 
