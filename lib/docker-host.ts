@@ -6,11 +6,11 @@ import { Image } from '@cdktf/provider-docker/lib/image';
 import { Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { ApacheSite } from './apache-site';
+import { onStackOutput } from './private/synth-output';
+import { checkInt, checkPattern, propError } from './private/validate';
 import { Bundle, BundleFile, siteBundle, writeBundle } from './provision/bundle';
 import { renderDockerfile } from './provision/dockerfile';
 import { StartMode } from './provision/recipe';
-import { onStackOutput } from './private/synth-output';
-import { checkInt, checkPattern, propError } from './private/validate';
 
 export interface DockerHostProps {
   /** The site this container serves. */

@@ -8,10 +8,10 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { ApacheSite } from './apache-site';
+import { checkInt, checkPattern, propError } from './private/validate';
 import { siteBundle } from './provision/bundle';
 import { cloudConfig, USER_DATA_LIMIT_BYTES } from './provision/cloud-init';
 import { StartMode } from './provision/recipe';
-import { checkInt, checkPattern, propError } from './private/validate';
 
 export interface Ec2HostProps {
   /** The site this instance serves. */

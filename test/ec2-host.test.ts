@@ -1,4 +1,5 @@
 import { execFileSync } from 'child_process';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -77,7 +78,7 @@ describe('Ec2Host', () => {
     const source = fs.mkdtempSync(path.join(os.tmpdir(), 'caw-big-'));
     try {
       fs.copyFileSync(path.join(FIXTURE_APP, 'wsgi.py'), path.join(source, 'wsgi.py'));
-      fs.writeFileSync(path.join(source, 'blob.bin'), require('crypto').randomBytes(20_000));
+      fs.writeFileSync(path.join(source, 'blob.bin'), crypto.randomBytes(20_000));
       const s = new TerraformStack(Testing.app(), 's');
       new AwsProvider(s, 'Aws', { region: 'us-east-1' });
       const site = new ApacheSite(s, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example' });

@@ -142,7 +142,8 @@ describe('installed from the tarball', () => {
       fs.cpSync(path.join(ROOT, 'examples', 'apps'), path.join(outDir, 'examples', 'apps'), { recursive: true });
       for (const ex of examples) {
         const source = fs.readFileSync(path.join(ROOT, 'examples', ex, 'main.ts'), 'utf8');
-        let js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText;
+        const compilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
+        let js = ts.transpileModule(source, { compilerOptions }).outputText;
         js = js.replace(/require\("([^"]+)"\)/g, (m, spec: string) => {
           const to = Object.entries(renames).find(([from]) => spec === from || spec.startsWith(`${from}/`));
           return to ? `require("${to[1]}${spec.slice(to[0].length)}")` : m;
