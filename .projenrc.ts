@@ -83,12 +83,17 @@ project.addTask('synth', {
   exec: 'ts-node --project tsconfig.dev.json examples/main.ts',
 });
 
+// The README's two commands install the Debian packages they need when missing
+// (as root or through sudo -n), so a fresh Debian 12 machine needs only Node 20.
+project.testTask.prependExec('sh scripts/system-deps.sh test');
+
 // The README's main command: synthesize, then run every example site on the
 // machine's real Apache, request each app once and stop (skipped with a notice
 // where Apache is not installed).
 project.addTask('examples', {
   description: 'Synthesize the example stacks and serve them on the local Apache + mod_wsgi as a check',
   steps: [
+    { exec: 'sh scripts/system-deps.sh examples' },
     { spawn: 'synth' },
     { exec: 'ts-node --project tsconfig.dev.json lib/cli.ts serve examples/main.ts --check --if-available' },
   ],
