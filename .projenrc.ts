@@ -124,6 +124,10 @@ project.eslint?.addRules({
   '@stylistic/max-len': ['error', { code: 150, ignoreUrls: true, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true }],
   'no-bitwise': 'off',
 });
+// 3.7: later versions depend on unrs-resolver, whose per-platform optional packages
+// are not all on every registry mirror, which leaves `npm ci` with an unusable lock.
+project.deps.removeDependency('eslint-import-resolver-typescript');
+project.addDevDeps('eslint-import-resolver-typescript@~3.7.0');
 // Under rework elsewhere (the local runner, the recipe): findings there are to be fixed
 // with that work, not by a sweeping reformat now.
 project.eslint?.addOverride({
