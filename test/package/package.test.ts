@@ -99,6 +99,24 @@ describe('npm pack of a fresh clone', () => {
   });
 });
 
+describe('README', () => {
+  test('states the dependency pins that package.json has', () => {
+    // GIVEN package.json and the README's "Pinned versions" paragraph
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const pins = /Pinned versions \(package\.json\):([\s\S]*?)\n\n/.exec(readme)?.[1].replace(/\s+/g, ' ') ?? '';
+    // THEN every peer and the main dev dependencies appear there with package.json's range
+    const dev = ['cdktf', 'cdktf-cli', 'constructs', '@cdktf/provider-aws', '@cdktf/provider-docker'];
+    const stated = [
+      ...Object.entries(pkg.peerDependencies as Record<string, string>).map(([name, range]) => `\`${name}\` ${range}`),
+      ...dev.map((name) => `\`${name}\` ${pkg.devDependencies[name]}`),
+      `TypeScript ${pkg.devDependencies.typescript}`, `projen ${pkg.devDependencies.projen}`,
+      `jest ${pkg.devDependencies.jest}`, `eslint ${pkg.devDependencies.eslint}`, `Node ${pkg.engines.node}`,
+    ];
+    expect(stated.filter((pin) => !pins.includes(pin))).toEqual([]);
+  });
+});
+
 describe('installed from the tarball', () => {
   test('a local-only site needs only cdktf and constructs; the aws entry point names what it lacks', () => {
     // GIVEN a project with the package, cdktf and constructs only
