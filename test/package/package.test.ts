@@ -201,5 +201,19 @@ describe('installed from the tarball', () => {
     expect(JSON.stringify(userData(b)).length).toBeGreaterThan(1000);
     expect(Object.values(userData(b)).map((i) => (i as { user_data: string }).user_data))
       .toEqual(Object.values(userData(a)).map((i) => (i as { user_data: string }).user_data));
+    // AND a TypeScript program on cdktn type-checks against the cdktn entry points, with both
+    // the "exports" map (node16) and typesVersions (node10) module resolution
+    fs.writeFileSync(path.join(cdktn, 'typed.ts'), [
+      "import { App, TerraformStack } from 'cdktn';",
+      "import { ApacheSite, Platform } from 'cdktf-apache-wsgi/cdktn';",
+      "import { Ec2Host } from 'cdktf-apache-wsgi/cdktn/aws';",
+      "const stack = new TerraformStack(new App(), 's');",
+      "const site = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'www.example.com' });",
+      "export const host: Ec2Host = new Ec2Host(stack, 'Host', { site });",
+    ].join('\n'));
+    const tsc = path.join(ROOT, 'node_modules', '.bin', 'tsc');
+    for (const [resolution, module] of [['node10', 'commonjs'], ['node16', 'node16']]) {
+      run(tsc, ['--noEmit', '--strict', '--skipLibCheck', '--target', 'es2022', '--moduleResolution', resolution, '--module', module, 'typed.ts'], cdktn);
+    }
   }, 240_000);
 });
