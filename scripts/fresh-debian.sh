@@ -9,7 +9,7 @@
 # Besides Node, two things are copied in that no Debian package provides: terraform
 # (with the offline provider mirror named by CAW_TF_PLUGIN_DIR, if this machine has
 # one) for the EC2 stack's `terraform validate`/`plan` test, and this machine's CA
-# bundle for npm's TLS (minbase has no ca-certificates).
+# CA bundle for npm's TLS (minbase has no ca-certificates).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,7 +58,9 @@ mkdir -p "$root/usr/local/lib/node_modules"
 cp -a "$npm_dir" "$root/usr/local/lib/node_modules/npm"
 ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
 ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
-install -D -m 644 /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
+# Outside /etc/ssl: installing the ca-certificates package (a Recommends of apache2)
+# would regenerate that bundle without this network's own CA.
+install -D -m 644 /etc/ssl/certs/ca-certificates.crt "$root/usr/local/share/host-ca.crt"
 if command -v terraform >/dev/null; then
   install -D -m 755 "$(command -v terraform)" "$root/usr/local/bin/terraform"
   if [ -d "$plugins" ]; then mkdir -p "$root$plugins" && mnt --bind -o ro "$plugins" "$root$plugins"; fi
@@ -70,7 +72,7 @@ echo "fresh-debian: $(git -C "$root/src" log --oneline -1) in $root/src" >&2
 in_root() {
   timeout "$limit" chroot "$root" env -i HOME=/root LANG=C.UTF-8 TERM=dumb CI=1 \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    npm_config_cafile=/etc/ssl/certs/ca-certificates.crt npm_config_update_notifier=false \
+    npm_config_cafile=/usr/local/share/host-ca.crt NODE_EXTRA_CA_CERTS=/usr/local/share/host-ca.crt npm_config_update_notifier=false \
     sh -c "cd /src && $1"
 }
 
