@@ -118,7 +118,7 @@ describe('README', () => {
 });
 
 describe('installed from the tarball', () => {
-  test('a local-only site needs only cdktf and constructs; the aws entry point names what it lacks', () => {
+  test('a local-only site needs only cdktf and constructs, a Docker-only one adds only the Docker provider', () => {
     // GIVEN a project with the package, cdktf and constructs only
     const dir = project('local-only', ['cdktf@0.21.0', 'constructs@10.4.5']);
     // THEN no provider package came with it (they are optional peers)
@@ -143,10 +143,14 @@ describe('installed from the tarball', () => {
     expect(conf).toContain('WSGIDaemonProcess web ');
     // AND the aws entry point fails naming the missing provider package
     expect(() => run('node', ['-e', "require('cdktf-apache-wsgi/aws')"], dir)).toThrow(/Cannot find module '@cdktf\/provider-aws/);
-    // AND with the AWS provider added, it loads (the size difference is printed)
+    // AND a Docker-only site adds the Docker provider alone
+    run('npm', [...NPM_INSTALL, '@cdktf/provider-docker@12.0.3'], dir);
+    expect(run('node', ['-e', "console.log(typeof require('cdktf-apache-wsgi/docker').DockerHost)"], dir).trim()).toBe('function');
+    expect(fs.existsSync(path.join(dir, 'node_modules', '@cdktf', 'provider-aws'))).toBe(false);
+    // AND with the AWS provider added, the aws entry point loads (the size difference is printed)
     const before = sizeMb(path.join(dir, 'node_modules'));
     run('npm', [...NPM_INSTALL, '@cdktf/provider-aws@20.1.0'], dir);
-    console.log(`local-only: node_modules ${before} MB without @cdktf/provider-aws, ${sizeMb(path.join(dir, 'node_modules'))} MB with it`);
+    console.log(`local-only + docker: node_modules ${before} MB without @cdktf/provider-aws, ${sizeMb(path.join(dir, 'node_modules'))} MB with it`);
     expect(run('node', ['-e', "console.log(typeof require('cdktf-apache-wsgi/aws').Ec2Host)"], dir).trim()).toBe('function');
   }, 180_000);
 
