@@ -1,8 +1,9 @@
 #!/bin/sh
 # Installs the Debian/Ubuntu packages the README's commands need, when missing:
 #   system-deps.sh examples   Apache + mod_wsgi (+ venv) to serve the example sites
-#   system-deps.sh test       the same, plus debootstrap (the recipe's Debian 12 root)
-#                             and cloud-init (the user-data schema check)
+#   system-deps.sh test       the same, plus debootstrap (the recipe's Debian 12 root),
+#                             cloud-init (the user-data schema check) and git (the
+#                             packaging test packs the tracked files, as a clone has them)
 # Runs apt-get as root, or through `sudo -n` (never prompts). Set CAW_SKIP_SYSTEM_DEPS=1
 # to install them yourself.
 set -eu
@@ -10,7 +11,7 @@ set -eu
 mode=${1:-test}
 case "$mode" in
   examples) pkgs="apache2 libapache2-mod-wsgi-py3 python3-venv" ;;
-  test) pkgs="apache2 libapache2-mod-wsgi-py3 python3-venv debootstrap cloud-init" ;;
+  test) pkgs="apache2 libapache2-mod-wsgi-py3 python3-venv debootstrap cloud-init git" ;;
   *) echo "usage: $0 examples|test" >&2; exit 2 ;;
 esac
 
