@@ -90,5 +90,5 @@ for cmd in 'npm ci && npm run examples' 'npm ci && npm test'; do
   echo "fresh-debian: '$cmd' exited $rc after ${took} s (log: $logs/fresh-$n.log)"
   [ "$rc" = 0 ] || status=1
 done
-(cd "$root/src" && node scripts/jest-summary.js)
+(cd "$root/src" && node scripts/jest-summary.js) | sed 's/^/fresh-debian: /'
 exit $status
