@@ -4,7 +4,7 @@
 # Node 20 + npm copied in, a fresh `git clone` of this repository's HEAD, then as root
 # in a chroot:  npm ci && npm run examples   and   npm ci && npm test
 # Prints each command's time and jest's summary. Needs root, debootstrap, network
-# access to the Debian archive and the npm registry. About 15 minutes (see README).
+# access to the Debian archive and the npm registry. About 11 minutes (see README).
 #
 # Besides Node, two things are copied in that no Debian package provides: terraform
 # (with the offline provider mirror named by CAW_TF_PLUGIN_DIR, if this machine has
