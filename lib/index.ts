@@ -14,5 +14,3 @@ export * from './wsgi-app';
 export * from './local';
 export * from './provision';
 export * from './site-host';
-export * from './https-load-balancer';
-export * from './ec2-fleet';
