@@ -54,6 +54,8 @@ export class DockerHost extends Construct {
       throw propError(this, 'site', props.site, 'an ApacheSite');
     }
     this.site = props.site;
+    // A container runs wherever it is started: its daemon processes follow that machine's nproc.
+    this.site._addHost(undefined);
     this.containerPort = checkInt(this, 'containerPort', props.containerPort ?? 8080, 1024, 65_535);
     const hostPort = checkInt(this, 'hostPort', props.hostPort ?? 8080, 1, 65_535);
     const publishAddress = checkPattern(this, 'publishAddress', props.publishAddress ?? '127.0.0.1', /^[0-9a-fA-F:.]+$/, 'an IP address such as "127.0.0.1"');

@@ -12,6 +12,7 @@ import { siteBundle } from './provision/bundle';
 import { cloudConfig, USER_DATA_LIMIT_BYTES } from './provision/cloud-init';
 import { StartMode } from './provision/recipe';
 import { checkInt, checkPattern, propError } from './private/validate';
+import { ec2InstanceVcpus } from './platform/instance-types';
 
 export interface Ec2HostProps {
   /** The site this instance serves. */
@@ -75,6 +76,8 @@ export class Ec2Host extends Construct {
     const parameterArns = (props.ssmParameterArns ?? []).map((a, i) => checkPattern(this, `ssmParameterArns[${i}]`, a, /^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/[A-Za-z0-9_.\/-]+$/, 'the ARN of one SSM parameter (no wildcards)'));
     const tags = { ...props.tags, 'cdktf-apache-wsgi:site': site.siteName };
     this.bundleDir = `/opt/cdktf-apache-wsgi/${site.siteName}`;
+    // Daemon processes follow the instance's vCPUs, known here for the common families.
+    site._addHost(ec2InstanceVcpus(instanceType));
 
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       description: `${site.siteName}: HTTP to the Apache site only`,

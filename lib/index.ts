@@ -10,3 +10,4 @@ export * from './local';
 export * from './provision';
 export * from './docker-host';
 export * from './ec2-host';
+export * from './app-profile';
