@@ -1,3 +1,6 @@
+import { ValidationError } from './errors';
+import { describeValue } from './private/validate';
+
 /**
  * The Python interpreter within a daemon process that runs an app
  * (WSGIApplicationGroup).
@@ -14,7 +17,7 @@ export class ApplicationGroup {
   /** A named sub-interpreter, for several small apps sharing one daemon group. */
   public static named(name: string): ApplicationGroup {
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
-      throw new Error(`ApplicationGroup.named: ${JSON.stringify(name)} is invalid; expected 1-64 letters, digits, "_", "." or "-"`);
+      throw new ValidationError('ApplicationGroup.named', 'name', describeValue(name), '1-64 letters, digits, "_", "." or "-"');
     }
     return new ApplicationGroup(name);
   }

@@ -2,7 +2,9 @@ import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { ApacheSite } from './apache-site';
 import { AppProfile } from './app-profile';
-import { DaemonGroupSpec } from './conf/site-spec';
+import { AppSecret } from './app-secret';
+import { DaemonGroupSpec, DataDirectorySpec, SecretSpec } from './conf/site-spec';
+import { checkEnvironment, checkEnvName, checkSecrets } from './private/environment';
 import { DAEMON_NUMERIC_OPTIONS, DaemonNumericOption, PROCESSES_RANGE, THREADS_RANGE } from './platform/daemon-options';
 import { checkConfString, checkInt, checkPattern, NAME_EXPECTED, NAME_PATTERN, nameFromId, propError } from './private/validate';
 import { VirtualEnv } from './virtual-env';
@@ -51,6 +53,27 @@ export interface DaemonGroupProps extends DaemonGroupTimeouts {
   readonly locale?: string;
   /** Process name shown by ps. @default '%{GROUP}' */
   readonly displayName?: string;
+  /**
+   * Environment variables in `os.environ` of every app of the group before it is
+   * imported (and of their build and release commands). An app's own
+   * `environment` adds to these.
+   * @default {}
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * Secrets in `os.environ` of every app of the group, by variable name; resolved on
+   * the host into a file only this group's user can read.
+   * @default {}
+   */
+  readonly secrets?: Record<string, AppSecret>;
+  /**
+   * Writable directories for the group's apps (sqlite databases, uploads, caches),
+   * by the environment variable that gives the app its path, e.g.
+   * `{ DJANGO_DATA_DIR: 'db' }`. Created on the host owned by the group's user,
+   * mode 0700, outside the read-only code, and kept across code deploys.
+   * @default {}
+   */
+  readonly dataDirectories?: Record<string, string>;
 }
 
 const USER_PATTERN = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -75,6 +98,9 @@ export class DaemonGroup extends Construct {
   public readonly displayName: string;
   /** Every numeric option with its resolved value; undefined means left out. */
   public readonly options: DaemonGroupTimeouts;
+  public readonly environment: Readonly<Record<string, string>>;
+  public readonly secrets: readonly SecretSpec[];
+  public readonly dataDirectories: readonly DataDirectorySpec[];
   private readonly groupApps: WsgiApp[] = [];
 
   constructor(scope: Construct, id: string, props: DaemonGroupProps) {
@@ -126,6 +152,22 @@ export class DaemonGroup extends Construct {
       }
     }
     this.options = options;
+    this.environment = checkEnvironment(this, 'environment', props.environment);
+    this.secrets = checkSecrets(this, 'secrets', props.secrets);
+    this.dataDirectories = Object.entries(props.dataDirectories ?? {}).map(([envVar, name]) => ({
+      envVar: checkEnvName(this, 'dataDirectories name', envVar),
+      name: checkPattern(this, `dataDirectories.${envVar}`, name, NAME_PATTERN, NAME_EXPECTED),
+    }));
+    const names = [...Object.keys(this.environment), ...this.secrets.map((s) => s.envVar), ...this.dataDirectories.map((d) => d.envVar)];
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice) {
+      throw propError(this, 'environment', twice, 'each variable set once among environment, secrets and dataDirectories');
+    }
+    const dirNames = this.dataDirectories.map((d) => d.name);
+    const sameDir = dirNames.find((n, i) => dirNames.indexOf(n) !== i);
+    if (sameDir) {
+      throw propError(this, 'dataDirectories', sameDir, 'a directory name used once per group');
+    }
 
     if (options.maximumRequests !== undefined && options.gracefulTimeoutSec === undefined) {
       Annotations.of(this).addWarning('maximumRequests without gracefulTimeoutSec: each recycle cuts off requests in flight');
@@ -157,6 +199,20 @@ export class DaemonGroup extends Construct {
 
   /** @internal called by WsgiApp's constructor */
   public _addApp(app: WsgiApp): void {
+    // One process environment per group: its apps must agree on every variable.
+    const own = new Set([...Object.keys(this.environment), ...this.secrets.map((s) => s.envVar), ...this.dataDirectories.map((d) => d.envVar)]);
+    for (const name of [...Object.keys(app.environment), ...app.secrets.map((s) => s.envVar)]) {
+      if (own.has(name)) {
+        throw propError(app, 'environment', name, `a variable the daemon group ${this.node.path} does not set already`);
+      }
+      for (const other of this.groupApps) {
+        const a = app.environment[name] ?? app.secrets.find((s) => s.envVar === name)?.arn;
+        const b = other.environment[name] ?? other.secrets.find((s) => s.envVar === name)?.arn;
+        if (b !== undefined && a !== b) {
+          throw propError(app, 'environment', name, `the same value as ${other.node.path}, which shares daemon group ${this.name} and so its process environment`);
+        }
+      }
+    }
     const globalApp = [...this.groupApps, app].find((a) => a.applicationGroup.isGlobal);
     if (this.groupApps.length > 0 && globalApp) {
       throw propError(app, 'daemonGroup', this.node.path,
@@ -200,6 +256,7 @@ export class DaemonGroup extends Construct {
       options: (Object.keys(DAEMON_NUMERIC_OPTIONS) as DaemonNumericOption[])
         .filter((k) => this.options[k] !== undefined)
         .map((k) => [DAEMON_NUMERIC_OPTIONS[k].option, this.options[k]!] as const),
+      dataDirectories: this.dataDirectories,
     };
   }
 }

@@ -5,16 +5,15 @@ import { Container } from '@cdktf/provider-docker/lib/container';
 import { Image } from '@cdktf/provider-docker/lib/image';
 import { Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
-import { ApacheSite } from './apache-site';
-import { Bundle, BundleFile, siteBundle, writeBundle } from './provision/bundle';
+import { Bundle, BundleFile, writeBundle } from './provision/bundle';
+import { HOST_CPUS_VARIABLE, needsHostCpus } from './conf/site-spec';
 import { renderDockerfile } from './provision/dockerfile';
-import { StartMode } from './provision/recipe';
+import { healthChecks, StartMode } from './provision/recipe';
 import { onStackOutput } from './private/synth-output';
-import { checkInt, checkPattern, propError } from './private/validate';
+import { checkInt, checkPattern } from './private/validate';
+import { SiteHost, SiteHostProps } from './site-host';
 
-export interface DockerHostProps {
-  /** The site this container serves. */
-  readonly site: ApacheSite;
+export interface DockerHostProps extends SiteHostProps {
   /**
    * Port Apache listens on inside the container: unprivileged, so nothing needs NET_BIND_SERVICE.
    * @default 8080
@@ -40,8 +39,7 @@ const BUNDLE_DIR = '/opt/cdktf-apache-wsgi/site';
  * The build context (Dockerfile + bundle) is written next to cdk.tf.json under
  * `docker/<site>/`, so cdk.tf.json refers to it by a relative path.
  */
-export class DockerHost extends Construct {
-  public readonly site: ApacheSite;
+export class DockerHost extends SiteHost {
   public readonly image: Image;
   public readonly container: Container;
   public readonly containerPort: number;
@@ -49,11 +47,7 @@ export class DockerHost extends Construct {
   public readonly contextPath: string;
 
   constructor(scope: Construct, id: string, props: DockerHostProps) {
-    super(scope, id);
-    if (!(props.site instanceof ApacheSite)) {
-      throw propError(this, 'site', props.site, 'an ApacheSite');
-    }
-    this.site = props.site;
+    super(scope, id, props);
     // A container runs wherever it is started: its daemon processes follow that machine's nproc.
     this.site._addHost(undefined);
     this.containerPort = checkInt(this, 'containerPort', props.containerPort ?? 8080, 1024, 65_535);
@@ -79,12 +73,7 @@ export class DockerHost extends Construct {
       // daemon its socket (503 without), KILL to stop daemons of other users (they outlive stop without).
       capabilities: { drop: ['ALL'], add: ['CHOWN', 'SETUID', 'SETGID', 'KILL'] },
       securityOpts: ['no-new-privileges:true'],
-      healthcheck: {
-        test: ['CMD', this.site.platform.pythonBinary, '-c', `import urllib.request; urllib.request.urlopen("http://127.0.0.1:${this.containerPort}${this.site.apps[0]?.mountPath ?? '/'}", timeout=4)`],
-        interval: '30s',
-        timeout: '5s',
-        retries: 3,
-      },
+      // The image's HEALTHCHECK probes every app's health path.
     });
     new TerraformOutput(this, 'Url', { value: `http://${publishAddress}:${hostPort}/` });
     onStackOutput(this, (stackDir) => {
@@ -96,9 +85,14 @@ export class DockerHost extends Construct {
 
   /** Files of the build context: Dockerfile plus the bundle under bundle/. */
   public buildContext(): Bundle {
-    const bundle = siteBundle(this.site, { port: this.containerPort, startMode: StartMode.NONE, bundleDir: BUNDLE_DIR, logsToStdout: true });
-    const healthPath = this.site.apps[0]?.mountPath ?? '/';
-    const files = new Map<string, BundleFile>([['Dockerfile', { content: Buffer.from(renderDockerfile({ platform: this.site.platform, bundleDir: BUNDLE_DIR, port: this.containerPort, healthPath })), mode: 0o644 }]]);
+    const bundle = this.bundle({ port: this.containerPort, startMode: StartMode.NONE, bundleDir: BUNDLE_DIR, logsToStdout: true });
+    const spec = this.site.toSpec();
+    const dockerfile = renderDockerfile({
+      platform: this.site.platform, bundleDir: BUNDLE_DIR, port: this.containerPort, serverName: spec.serverName,
+      healthChecks: healthChecks(spec, `http://127.0.0.1:${this.containerPort}`),
+      hostFacts: needsHostCpus(spec) ? { file: this.site.deployedLayout().hostFactsFile!, cpusVariable: HOST_CPUS_VARIABLE } : undefined,
+    });
+    const files = new Map<string, BundleFile>([['Dockerfile', { content: Buffer.from(dockerfile), mode: 0o644 }]]);
     for (const [rel, file] of bundle) {
       files.set(`bundle/${rel}`, file);
     }

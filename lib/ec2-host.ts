@@ -7,16 +7,13 @@ import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
-import { ApacheSite } from './apache-site';
-import { siteBundle } from './provision/bundle';
 import { cloudConfig, USER_DATA_LIMIT_BYTES } from './provision/cloud-init';
 import { StartMode } from './provision/recipe';
-import { checkInt, checkPattern, propError } from './private/validate';
+import { checkInt, checkPattern } from './private/validate';
+import { SiteHost, SiteHostProps } from './site-host';
 import { ec2InstanceVcpus } from './platform/instance-types';
 
-export interface Ec2HostProps {
-  /** The site this instance serves. */
-  readonly site: ApacheSite;
+export interface Ec2HostProps extends SiteHostProps {
   /** @default 't3.small' */
   readonly instanceType?: string;
   /**
@@ -54,8 +51,7 @@ const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/;
  * volume, SSM instead of SSH, ingress only on the site's port.
  * Any change to the site changes the user data and so replaces the instance.
  */
-export class Ec2Host extends Construct {
-  public readonly site: ApacheSite;
+export class Ec2Host extends SiteHost {
   public readonly instance: Instance;
   public readonly securityGroup: SecurityGroup;
   public readonly role: IamRole;
@@ -64,12 +60,8 @@ export class Ec2Host extends Construct {
   public readonly bundleDir: string;
 
   constructor(scope: Construct, id: string, props: Ec2HostProps) {
-    super(scope, id);
-    const site = props.site;
-    if (!(site instanceof ApacheSite)) {
-      throw propError(this, 'site', site, 'an ApacheSite');
-    }
-    this.site = site;
+    super(scope, id, props);
+    const site = this.site;
     const instanceType = checkPattern(this, 'instanceType', props.instanceType ?? 't3.small', /^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'an EC2 instance type such as "t3.small"');
     const rootVolumeSizeGb = checkInt(this, 'rootVolumeSizeGb', props.rootVolumeSizeGb ?? 16, 8, 16_384);
     const allowedCidrs = (props.allowedCidrs ?? ['0.0.0.0/0']).map((c, i) => checkPattern(this, `allowedCidrs[${i}]`, c, CIDR, 'a CIDR block such as "203.0.113.0/24"'));
@@ -144,7 +136,6 @@ export class Ec2Host extends Construct {
 
   /** The #cloud-config user data; rendered when the stack synthesizes, after every app was added. Checked against EC2's 16 KB limit at synth. */
   public userData(): string {
-    const site = this.site;
-    return cloudConfig(siteBundle(site, { port: site.port, startMode: StartMode.SYSTEMD, bundleDir: this.bundleDir }), this.bundleDir);
+    return cloudConfig(this.bundle({ port: this.site.port, startMode: StartMode.SYSTEMD, bundleDir: this.bundleDir }), this.bundleDir);
   }
 }

@@ -1,3 +1,4 @@
+export * from './errors';
 export * from './conf';
 export * from './platform';
 export * from './application-group';
@@ -10,4 +11,5 @@ export * from './local';
 export * from './provision';
 export * from './docker-host';
 export * from './ec2-host';
+export * from './site-host';
 export * from './app-profile';

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
+import { VenvSpec } from './conf/site-spec';
 import { isPythonMinorVersion } from './platform/version';
 import { checkExistingPath } from './private/paths';
 import { checkLiteral, checkPattern, NAME_EXPECTED, NAME_PATTERN, nameFromId, propError } from './private/validate';
@@ -95,6 +96,19 @@ export class VirtualEnv extends Construct {
     if (unpinned.length > 0) {
       Annotations.of(this).addWarning(`requirements not pinned with ==, so builds are not reproducible: ${unpinned.join(', ')}`);
     }
+  }
+
+  /** The venv as plain data, for the provisioning layer and the local runner. */
+  public toSpec(): VenvSpec {
+    return {
+      name: this.venvName,
+      requirementsFile: this.requirementsFile,
+      requirements: this.requirements,
+      localPackages: this.localPackages,
+      systemSitePackages: this.systemSitePackages,
+      requireHashes: this.requireHashes,
+      withPip: this.needsPip,
+    };
   }
 }
 

@@ -77,7 +77,7 @@ describe('DaemonGroup', () => {
 
   test('fails outside an ApacheSite', () => {
     const stack = new TerraformStack(Testing.app(), 'test');
-    expect(() => new DaemonGroup(stack, 'Api', { virtualEnv: new VirtualEnv(stack, 'Env') })).toThrow(/test\/Api: must be created inside an ApacheSite/);
+    expect(() => new DaemonGroup(stack, 'Api', { virtualEnv: new VirtualEnv(stack, 'Env') })).toThrow(/^test\/Api: scope "test" is invalid; expected an ApacheSite or a construct inside one/);
   });
 
   test('fails without a VirtualEnv', () => {

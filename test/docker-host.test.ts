@@ -22,7 +22,14 @@ describe('DockerHost', () => {
     expect(container.restart).toBe('unless-stopped');
     expect(container.security_opts).toEqual(['no-new-privileges:true']);
     expect(container.capabilities).toEqual({ drop: ['ALL'], add: ['CHOWN', 'SETUID', 'SETGID', 'KILL'] });
-    expect(container.healthcheck.test).toEqual(['CMD', '/usr/bin/python3.11', '-c', 'import urllib.request; urllib.request.urlopen("http://127.0.0.1:8080/api", timeout=4)']);
+    // One health check: the image's HEALTHCHECK, over every app
+    expect(container.healthcheck).toBeUndefined();
+  });
+
+  test('the image health check probes every app with the one health probe', () => {
+    const dockerfile = stack.host.buildContext().get('Dockerfile')!.content.toString();
+    expect(dockerfile).toContain('CMD ["/usr/bin/python3.11","/opt/cdktf-apache-wsgi/site/health.py","localhost","200-399,401,403","http://127.0.0.1:8080/api","200-399,401,403","http://127.0.0.1:8080/"]\n');
+    expect(stack.host.buildContext().get('bundle/health.py')).toBeDefined();
   });
 
   test('the Dockerfile runs the shared recipe at build time and Apache in the foreground', () => {

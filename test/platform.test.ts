@@ -32,12 +32,12 @@ describe('Platform catalog', () => {
 
   test('fails on a pip platform with a Python the OS does not package', () => {
     expect(() => Platform.pipModWsgi({ os: OperatingSystem.DEBIAN_12, pythonVersion: '3.12' }))
-      .toThrow(/pythonVersion "3.12" is not packaged by Debian 12 \(bookworm\); expected one of 3.11/);
+      .toThrow(/^Platform.pipModWsgi: pythonVersion "3.12" is invalid; expected a Python packaged by Debian 12 \(bookworm\): one of 3.11$/);
   });
 
   test('fails on a malformed mod_wsgi version', () => {
     expect(() => Platform.pipModWsgi({ os: OperatingSystem.DEBIAN_12, pythonVersion: '3.11', modWsgiVersion: 'latest' }))
-      .toThrow(/modWsgiVersion "latest" is not a release number/);
+      .toThrow(/^Platform.pipModWsgi: modWsgiVersion "latest" is invalid; expected a release number like 5.0.2$/);
   });
 
   test('compares dotted versions numerically', () => {

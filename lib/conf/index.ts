@@ -4,3 +4,4 @@ export * from './render';
 export * from './site-spec';
 export * from './site-conf';
 export * from './standalone-conf';
+export * from './layout';

@@ -1,9 +1,21 @@
+import { ValidationError } from '../errors';
+import { describeValue } from '../private/validate';
 import { compareVersions, isPythonMinorVersion } from './version';
 
 /** Linux distribution families differ in package names, paths and tools. */
 export enum OsFamily {
   DEBIAN = 'debian',
   RHEL = 'rhel',
+}
+
+/** How an OS installs packages: argv prefixes the recipe runs. */
+export interface PackageManager {
+  /** Refreshes the package lists before installing. @default - none needed */
+  readonly refresh?: readonly string[];
+  /** Installs packages non-interactively; the package names are appended. */
+  readonly install: readonly string[];
+  /** Removes caches the install left behind (smaller images). @default - none */
+  readonly clean?: readonly string[];
 }
 
 /** An operating system release: what it ships and where it puts things. */
@@ -17,6 +29,46 @@ export interface OsRelease {
   readonly ami: { readonly owner: string; readonly namePattern: string };
   /** Python minor versions the distro packages, each with its interpreter path. */
   readonly pythons: Readonly<Record<string, string>>;
+  /** Packages that give each Python a working `-m venv`. */
+  readonly pythonPackages: Readonly<Record<string, readonly string[]>>;
+  /** Packages needed to compile C extensions (mod_wsgi by pip) against each Python. */
+  readonly pythonDevPackages: Readonly<Record<string, readonly string[]>>;
+  readonly packageManager: PackageManager;
+  /** The no-login shell for system users. */
+  readonly noLoginShell: string;
+}
+
+const APT: PackageManager = {
+  refresh: ['apt-get', 'update'],
+  install: ['apt-get', 'install', '-y', '--no-install-recommends'],
+  clean: ['sh', '-c', 'apt-get clean && rm -rf /var/lib/apt/lists/*'],
+};
+const DNF: PackageManager = {
+  install: ['dnf', 'install', '-y'],
+  clean: ['dnf', 'clean', 'all'],
+};
+
+/** Debian and Ubuntu name a Python's packages after its version. */
+function debianPythons(...versions: string[]) {
+  return {
+    pythons: Object.fromEntries(versions.map((v) => [v, `/usr/bin/python${v}`])),
+    pythonPackages: Object.fromEntries(versions.map((v) => [v, [`python${v}`, `python${v}-venv`]])),
+    pythonDevPackages: Object.fromEntries(versions.map((v) => [v, [`python${v}-dev`, 'gcc']])),
+    packageManager: APT,
+    noLoginShell: '/usr/sbin/nologin',
+  };
+}
+
+/** The RHEL family packages its default Python 3.9 as python3, the others as python3.X. */
+function rhelPythons(...versions: string[]) {
+  const name = (v: string) => (v === '3.9' ? 'python3' : `python${v}`);
+  return {
+    pythons: Object.fromEntries(versions.map((v) => [v, `/usr/bin/python${v}`])),
+    pythonPackages: Object.fromEntries(versions.map((v) => [v, [name(v), `${name(v)}-pip`]])),
+    pythonDevPackages: Object.fromEntries(versions.map((v) => [v, [`${name(v)}-devel`, 'gcc']])),
+    packageManager: DNF,
+    noLoginShell: '/sbin/nologin',
+  };
 }
 
 /** How mod_wsgi gets onto the machine. */
@@ -27,45 +79,86 @@ export enum ModWsgiSource {
   PIP = 'pip',
 }
 
-/** Distro-specific Apache layout. */
+/** Distro-specific Apache layout: every path, tool and convention the recipe needs. */
 export interface ApacheLayout {
   readonly package: string;
   readonly binary: string;
   readonly ctl: string;
+  /** systemd unit name. */
+  readonly service: string;
   /** The unprivileged user Apache's own workers run as. */
   readonly user: string;
   readonly modulesDir: string;
-  /** Directory whose `*.conf` files the distro's main config includes. */
-  readonly includeDir: string;
+  /** Directory the site's server-wide config file is installed to. */
+  readonly serverConfDir: string;
+  /** Directory the site's virtual host file is installed to. */
+  readonly siteConfDir: string;
+  /** Command (argv prefix) enabling modules by name; undefined where the distro loads them all. */
+  readonly enableModules?: readonly string[];
+  /** Command (argv prefix) enabling a config file of serverConfDir by name (without .conf). */
+  readonly enableConf?: readonly string[];
+  /** Command (argv prefix) enabling a site file of siteConfDir by name (without .conf). */
+  readonly enableSite?: readonly string[];
+  /** Commands that take the distro's default site or welcome page out of service; failures are ignored. */
+  readonly defaultSiteOff: readonly (readonly string[])[];
+  /** File holding the `Listen` directives. */
+  readonly listenFile: string;
+  /** true: the file holds only Listen lines and is rewritten whole; false: its Listen line is edited in place. */
+  readonly listenFileOwned: boolean;
+  /** Where `mod_wsgi-express module-config` output goes for a pip-built mod_wsgi. */
+  readonly modWsgiLoadConf: string;
   readonly logDir: string;
   /** WSGISocketPrefix: the directory must exist and be writable by Apache's parent. */
   readonly socketPrefix: string;
   /** Apache packages needed to compile mod_wsgi with pip. */
   readonly devPackages: readonly string[];
+  /**
+   * Apache in the foreground as PID 1 of a container, so `docker stop` (SIGWINCH:
+   * graceful stop) reaches it; a shell wrapper such as apache2ctl would swallow it.
+   */
+  readonly foregroundCommand: readonly string[];
 }
 
 const DEBIAN_APACHE: ApacheLayout = {
   package: 'apache2',
   binary: 'apache2',
   ctl: 'apache2ctl',
+  service: 'apache2',
   user: 'www-data',
   modulesDir: '/usr/lib/apache2/modules',
-  includeDir: '/etc/apache2/conf-enabled',
+  serverConfDir: '/etc/apache2/conf-available',
+  siteConfDir: '/etc/apache2/sites-available',
+  enableModules: ['a2enmod', '-q'],
+  enableConf: ['a2enconf', '-q'],
+  enableSite: ['a2ensite', '-q'],
+  defaultSiteOff: [['a2dissite', '-q', '000-default']],
+  listenFile: '/etc/apache2/ports.conf',
+  listenFileOwned: true,
+  modWsgiLoadConf: '/etc/apache2/mods-available/wsgi.load',
   logDir: '/var/log/apache2',
   socketPrefix: '/var/run/apache2/wsgi',
   devPackages: ['apache2-dev'],
+  // Debian's apache2 reads its run-time paths from envvars, which apache2ctl would source.
+  foregroundCommand: ['/bin/sh', '-c', '. /etc/apache2/envvars && mkdir -p "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR" && exec /usr/sbin/apache2 -D FOREGROUND'],
 };
 
 const RHEL_APACHE: ApacheLayout = {
   package: 'httpd',
   binary: 'httpd',
   ctl: 'apachectl',
+  service: 'httpd',
   user: 'apache',
   modulesDir: '/usr/lib64/httpd/modules',
-  includeDir: '/etc/httpd/conf.d',
+  serverConfDir: '/etc/httpd/conf.d',
+  siteConfDir: '/etc/httpd/conf.d',
+  defaultSiteOff: [['rm', '-f', '/etc/httpd/conf.d/welcome.conf']],
+  listenFile: '/etc/httpd/conf/httpd.conf',
+  listenFileOwned: false,
+  modWsgiLoadConf: '/etc/httpd/conf.modules.d/10-wsgi.conf',
   logDir: '/var/log/httpd',
   socketPrefix: '/run/httpd/wsgi',
   devPackages: ['httpd-devel', 'gcc', 'redhat-rpm-config'],
+  foregroundCommand: ['/usr/sbin/httpd', '-D', 'FOREGROUND'],
 };
 
 /** Operating system releases known to the catalog. */
@@ -74,37 +167,37 @@ export class OperatingSystem {
     id: 'debian-12', displayName: 'Debian 12 (bookworm)', family: OsFamily.DEBIAN,
     dockerImage: 'debian:12-slim',
     ami: { owner: '136693071363', namePattern: 'debian-12-amd64-*' },
-    pythons: { '3.11': '/usr/bin/python3.11' },
+    ...debianPythons('3.11'),
   };
   public static readonly DEBIAN_13: OsRelease = {
     id: 'debian-13', displayName: 'Debian 13 (trixie)', family: OsFamily.DEBIAN,
     dockerImage: 'debian:13-slim',
     ami: { owner: '136693071363', namePattern: 'debian-13-amd64-*' },
-    pythons: { '3.13': '/usr/bin/python3.13' },
+    ...debianPythons('3.13'),
   };
   public static readonly UBUNTU_22_04: OsRelease = {
     id: 'ubuntu-22.04', displayName: 'Ubuntu 22.04 LTS', family: OsFamily.DEBIAN,
     dockerImage: 'ubuntu:22.04',
     ami: { owner: '099720109477', namePattern: 'ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*' },
-    pythons: { '3.10': '/usr/bin/python3.10' },
+    ...debianPythons('3.10'),
   };
   public static readonly UBUNTU_24_04: OsRelease = {
     id: 'ubuntu-24.04', displayName: 'Ubuntu 24.04 LTS', family: OsFamily.DEBIAN,
     dockerImage: 'ubuntu:24.04',
     ami: { owner: '099720109477', namePattern: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*' },
-    pythons: { '3.12': '/usr/bin/python3.12' },
+    ...debianPythons('3.12'),
   };
   public static readonly RHEL_9: OsRelease = {
     id: 'rhel-9', displayName: 'RHEL 9 family (Rocky, Alma)', family: OsFamily.RHEL,
     dockerImage: 'rockylinux:9',
     ami: { owner: '309956199498', namePattern: 'RHEL-9.*_HVM-*-x86_64-*' },
-    pythons: { '3.9': '/usr/bin/python3.9', '3.11': '/usr/bin/python3.11', '3.12': '/usr/bin/python3.12' },
+    ...rhelPythons('3.9', '3.11', '3.12'),
   };
   public static readonly AMAZON_LINUX_2023: OsRelease = {
     id: 'al2023', displayName: 'Amazon Linux 2023', family: OsFamily.RHEL,
     dockerImage: 'amazonlinux:2023',
     ami: { owner: '137112412989', namePattern: 'al2023-ami-2023.*-x86_64' },
-    pythons: { '3.9': '/usr/bin/python3.9', '3.11': '/usr/bin/python3.11' },
+    ...rhelPythons('3.9', '3.11'),
   };
 }
 
@@ -138,10 +231,10 @@ export class Platform {
   public static pipModWsgi(options: PipModWsgiOptions): Platform {
     const version = options.modWsgiVersion ?? '5.0.2';
     if (!isPythonMinorVersion(options.pythonVersion) || !(options.pythonVersion in options.os.pythons)) {
-      throw new Error(`Platform.pipModWsgi: pythonVersion ${JSON.stringify(options.pythonVersion)} is not packaged by ${options.os.displayName}; expected one of ${Object.keys(options.os.pythons).join(', ')}`);
+      throw new ValidationError('Platform.pipModWsgi', 'pythonVersion', describeValue(options.pythonVersion), `a Python packaged by ${options.os.displayName}: one of ${Object.keys(options.os.pythons).join(', ')}`);
     }
     if (!/^\d+\.\d+\.\d+$/.test(version)) {
-      throw new Error(`Platform.pipModWsgi: modWsgiVersion ${JSON.stringify(version)} is not a release number like 5.0.2`);
+      throw new ValidationError('Platform.pipModWsgi', 'modWsgiVersion', describeValue(version), 'a release number like 5.0.2');
     }
     const apache = options.os.family === OsFamily.DEBIAN ? DEBIAN_APACHE : RHEL_APACHE;
     return new Platform(options.os, apache, ModWsgiSource.PIP, `mod_wsgi==${version}`, version, options.pythonVersion);
@@ -174,6 +267,15 @@ export class Platform {
     return this.modWsgiSource === ModWsgiSource.PIP
       ? `${this.os.id}-pip-py${this.pythonVersion}`
       : `${this.os.id}-${this.modWsgiPackage}`;
+  }
+
+  /** Distro packages a host needs: Apache, mod_wsgi (or what pip needs to build it) and a venv-capable Python. */
+  public get systemPackages(): string[] {
+    const python = this.os.pythonPackages[this.pythonVersion];
+    if (this.modWsgiSource === ModWsgiSource.PIP) {
+      return [...new Set([this.apache.package, ...this.apache.devPackages, ...python, ...this.os.pythonDevPackages[this.pythonVersion]])];
+    }
+    return [this.apache.package, this.modWsgiPackage, ...python];
   }
 
   /** True when this platform's mod_wsgi is at least the given version. */

@@ -1,13 +1,15 @@
 import { Token } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { ConfValueError, quoteArg } from '../conf/quote';
+import { ValidationError } from '../errors';
 
-/** An error that names the construct, the prop, the value received and what was expected. */
-export function propError(scope: IConstruct, prop: string, value: unknown, expected: string): Error {
-  return new Error(`${scope.node.path}: ${prop} ${describe(value)} is invalid; expected ${expected}`);
+/** The error that names the construct, the prop, the value received and what was expected. */
+export function propError(scope: IConstruct | string, prop: string, value: unknown, expected: string): ValidationError {
+  return new ValidationError(typeof scope === 'string' ? scope : scope.node.path, prop, describeValue(value), expected);
 }
 
-function describe(value: unknown): string {
+/** A value as an error message shows it: strings JSON-quoted, so whitespace and control characters are visible. */
+export function describeValue(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 

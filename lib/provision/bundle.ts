@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type { ApacheSite } from '../apache-site';
-import { SiteLayout } from '../conf/site-spec';
-import { BUNDLE, buildRecipe, RecipeOptions } from './recipe';
+import { HIDDEN_FILE, renderSiteConfig } from '../conf/site-conf';
+import { bootFiles } from './boot';
+import { HEALTH_PROBE_PY } from './health';
+import { BUNDLE, buildRecipe, ProvisionInput, RecipeOptions } from './recipe';
 import { renderShellScript } from './render-shell';
 
 /** One file of a bundle: contents and Unix mode. */
@@ -18,28 +19,39 @@ export type Bundle = ReadonlyMap<string, BundleFile>;
  * Everything a host needs to provision the site: the recipe script, the
  * rendered Apache config, the app code and the venvs' requirements.
  */
-export function siteBundle(site: ApacheSite, options: RecipeOptions): Bundle {
+export function siteBundle(input: ProvisionInput, options: RecipeOptions): Bundle {
+  const { spec } = input;
   const files = new Map<string, BundleFile>();
   const add = (rel: string, content: string | Buffer, mode = 0o644) => files.set(rel, { content: Buffer.from(content), mode });
 
-  add(BUNDLE.script, renderShellScript(buildRecipe(site, options)), 0o755);
-  const layout: Partial<SiteLayout> = options.logsToStdout ? { errorLog: '/proc/self/fd/2', accessLog: '/proc/self/fd/1' } : {};
+  add(BUNDLE.script, renderShellScript(buildRecipe(input, options)), 0o755);
+  add(BUNDLE.healthProbe, HEALTH_PROBE_PY);
   // The recipe writes the only Listen (ports.conf / httpd.conf), so the config adds none.
-  const conf = site.renderConfigFiles(site.deployedLayout({ ...layout, listen: false, port: options.port }));
+  const conf = renderSiteConfig(spec, {
+    ...input.layout,
+    ...(options.logsToStdout ? { errorLog: '/proc/self/fd/2', accessLog: '/proc/self/fd/1' } : {}),
+    listen: false,
+    port: options.port,
+  });
   add(BUNDLE.serverConf, conf['server.conf']);
   add(BUNDLE.siteConf, conf['site.conf']);
-  for (const app of site.apps) {
-    addTree(files, app.source, BUNDLE.app(app.appName));
+  for (const file of bootFiles(spec, input.layout)) {
+    add(`${BUNDLE.boot}/${file.name}`, file.content);
   }
-  for (const venv of site.virtualEnvs) {
+  for (const app of spec.apps) {
+    // Hidden and backup files of static directories are not shipped unless asked for.
+    const hiddenOk = (rel: string) => !app.staticFiles.some((f) => !f.includeHiddenFiles && isAtOrUnder(rel, f.directory) && rel !== f.directory && isHiddenPath(rel.slice(f.directory.length + 1)));
+    addTree(files, app.source, BUNDLE.app(app.name), '', hiddenOk);
+  }
+  for (const venv of spec.venvs) {
     if (venv.requirementsFile) {
-      add(BUNDLE.requirements(venv.venvName), fs.readFileSync(venv.requirementsFile));
+      add(BUNDLE.requirements(venv.name), fs.readFileSync(venv.requirementsFile));
     }
     for (const pkg of venv.localPackages) {
       if (fs.statSync(pkg).isDirectory()) {
-        addTree(files, pkg, BUNDLE.localPackage(venv.venvName, pkg));
+        addTree(files, pkg, BUNDLE.localPackage(venv.name, pkg));
       } else {
-        add(BUNDLE.localPackage(venv.venvName, pkg), fs.readFileSync(pkg));
+        add(BUNDLE.localPackage(venv.name, pkg), fs.readFileSync(pkg));
       }
     }
   }
@@ -49,19 +61,30 @@ export function siteBundle(site: ApacheSite, options: RecipeOptions): Bundle {
 // Python bytecode caches and VCS metadata are never deployed.
 const SKIP = new Set(['__pycache__', '.git', '.venv', 'node_modules']);
 
-function addTree(files: Map<string, BundleFile>, dir: string, prefix: string): void {
+function addTree(files: Map<string, BundleFile>, dir: string, prefix: string, relDir = '', keep: (rel: string) => boolean = () => true): void {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (SKIP.has(entry.name) || entry.name.endsWith('.pyc')) {
+    const relPath = relDir ? `${relDir}/${entry.name}` : entry.name;
+    if (SKIP.has(entry.name) || entry.name.endsWith('.pyc') || !keep(relPath)) {
       continue;
     }
     const full = path.join(dir, entry.name);
     const rel = `${prefix}/${entry.name}`;
     if (entry.isDirectory()) {
-      addTree(files, full, rel);
+      addTree(files, full, rel, relPath, keep);
     } else if (entry.isFile()) {
       files.set(rel, { content: fs.readFileSync(full), mode: fs.statSync(full).mode & 0o111 ? 0o755 : 0o644 });
     }
   }
+}
+
+/** A path (relative to a static directory) Apache refuses to serve: a dotfile or dot-directory on the way, or a backup file. */
+export function isHiddenPath(rel: string): boolean {
+  const parts = rel.split('/');
+  return parts.some((p) => p.startsWith('.')) || new RegExp(HIDDEN_FILE).test(parts[parts.length - 1]);
+}
+
+function isAtOrUnder(p: string, base: string): boolean {
+  return base === '.' || p === base || p.startsWith(`${base}/`);
 }
 
 /** Writes a bundle under `dir`. */

@@ -1,4 +1,4 @@
-import { OsFamily } from '../platform/platform';
+import { healthProbeArgs } from './health';
 import { Recipe, RecipeStep, StartMode, venvBuildCommands } from './recipe';
 import { shellCommand, shellQuote as q } from './shell';
 
@@ -11,24 +11,6 @@ quiet() {
   quiet_log="$(mktemp)"
   if "$@" >"$quiet_log" 2>&1; then rm -f "$quiet_log"; else cat "$quiet_log" >&2; rm -f "$quiet_log"; fail "failed: $*"; fi
 }`;
-
-// Requests each URL until it answers below 500, for up to 30 s.
-const HEALTH_CHECK_PY = `import sys, time, urllib.error, urllib.request
-host = sys.argv[1]
-for url in sys.argv[2:]:
-    for attempt in range(60):
-        try:
-            status = urllib.request.urlopen(urllib.request.Request(url, headers={"Host": host}), timeout=5).status
-        except urllib.error.HTTPError as e:
-            status = e.code
-        except OSError:
-            status = None
-        if status is not None and status < 500:
-            print("[provision] health check %s -> %s" % (url, status))
-            break
-        time.sleep(0.5)
-    else:
-        sys.exit("[provision] ERROR: health check failed: %s (last status %s)" % (url, status))`;
 
 /** The recipe as a POSIX shell script (set -eu); every value is quoted by shellQuote. */
 export function renderShellScript(recipe: Recipe): string {
@@ -46,11 +28,18 @@ export function renderShellScript(recipe: Recipe): string {
 
 function renderStep(step: RecipeStep): string[] {
   switch (step.kind) {
-    case 'packages':
-      return step.family === OsFamily.DEBIAN
-        ? [`log ${q(`installing ${step.packages.join(' ')}`)}`, 'export DEBIAN_FRONTEND=noninteractive', 'quiet apt-get update',
-          `quiet apt-get install -y --no-install-recommends ${step.packages.map(q).join(' ')}`]
-        : [`log ${q(`installing ${step.packages.join(' ')}`)}`, `quiet dnf install -y ${step.packages.map(q).join(' ')}`];
+    case 'packages': {
+      const lines = [`log ${q(`installing ${step.packages.join(' ')}`)}`, 'export DEBIAN_FRONTEND=noninteractive'];
+      if (step.refresh) {
+        lines.push(`quiet ${shellCommand(step.refresh)}`);
+      }
+      lines.push(`quiet ${shellCommand([...step.install, ...step.packages])}`);
+      // Package lists and caches are not needed once installed (80 MB of an image).
+      if (step.clean) {
+        lines.push(`quiet ${shellCommand(step.clean)}`);
+      }
+      return lines;
+    }
     case 'pipModWsgi':
       return [
         `log ${q(`building ${step.requirement} with ${step.python}`)}`,
@@ -70,52 +59,89 @@ function renderStep(step: RecipeStep): string[] {
     case 'user':
       return [
         `getent group ${q(step.group)} >/dev/null || groupadd --system ${q(step.group)}`,
-        `id -u ${q(step.name)} >/dev/null 2>&1 || useradd --system --gid ${q(step.group)} --home-dir ${q(step.home)} --no-create-home --shell /usr/sbin/nologin ${q(step.name)}`,
+        `id -u ${q(step.name)} >/dev/null 2>&1 || useradd --system --gid ${q(step.group)} --home-dir ${q(step.home)} --no-create-home --shell ${q(step.shell)} ${q(step.name)}`,
       ];
     case 'directory':
       return [shellCommand(['install', '-d', '-m', '0755', '-o', 'root', '-g', 'root', step.path])];
     case 'installTree':
-      // Root-owned and read-only for the daemon users: a compromised app cannot rewrite its code.
       return [
         `log ${q(`installing ${step.to}`)}`,
         shellCommand(['rm', '-rf', step.to]),
         shellCommand(['cp', '-R', step.from, step.to]),
-        shellCommand(['chown', '-R', 'root:root', step.to]),
-        shellCommand(['chmod', '-R', 'u=rwX,go=rX', step.to]),
       ];
+    case 'protectTree':
+      // Root-owned and read-only for the daemon user: a compromised app cannot rewrite
+      // its code; and no other group's user can read it.
+      return step.group === undefined
+        ? [shellCommand(['chown', '-R', 'root:root', step.path]), shellCommand(['chmod', '-R', 'u=rwX,go=rX', step.path])]
+        : [
+          shellCommand(['chown', '-R', `root:${step.group}`, step.path]),
+          shellCommand(['chmod', '-R', 'u=rwX,g=rX,o=', step.path]),
+          // Apache's own user serves the static directories: it may pass through to them.
+          ...step.publicDirs.flatMap((dir) => [
+            shellCommand(['chmod', 'o+x', step.path, ...ancestorsWithin(step.path, dir)]),
+            `[ ! -d ${q(`${step.path}/${dir}`)} ] || ${shellCommand(['chmod', '-R', 'o+rX', `${step.path}/${dir}`])}`,
+          ]),
+        ];
+    case 'bootFiles':
+      return [
+        shellCommand(['rm', '-rf', step.to]),
+        shellCommand(['install', '-d', '-m', '0711', '-o', 'root', '-g', 'root', step.to]),
+        ...step.files.map((f) => shellCommand(['install', '-m', f.group ? '0640' : '0644', '-o', 'root', '-g', f.group ?? 'root', `${step.from}/${f.name}`, `${step.to}/${f.name}`])),
+      ];
+    case 'dataDirectory':
+      // Never emptied: data outlives code deploys.
+      return [shellCommand(['install', '-d', '-m', '0700', '-o', step.user, '-g', step.group, step.path])];
+    case 'appCommand': {
+      const run = ['runuser', '-u', step.user, '--', 'env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin', 'LANG=C.UTF-8', `HOME=${step.home}`, ...step.argv];
+      const lines = [`log ${q(`${step.phase} ${step.app}: ${step.argv.slice(step.argv.indexOf('--') + 1).join(' ')}`)}`];
+      // A build writes into the new code: the user owns it only while the command runs.
+      if (step.phase === 'build') {
+        lines.push(shellCommand(['chown', '-R', `${step.user}:${step.group}`, step.dir]));
+      }
+      lines.push(`quiet ${shellCommand(run)}`);
+      if (step.phase === 'build') {
+        lines.push(shellCommand(['chown', '-R', 'root:root', step.dir]));
+      }
+      return lines;
+    }
     case 'venv':
       return renderVenv(step);
     case 'apacheConfig':
-      return step.family === OsFamily.DEBIAN
-        ? [
-          `log ${q('installing the Apache config')}`,
-          shellCommand(['install', '-m', '0644', step.serverConf, `/etc/apache2/conf-available/wsgi-${step.site}.conf`]),
-          shellCommand(['install', '-m', '0644', step.siteConf, `/etc/apache2/sites-available/${step.site}.conf`]),
-          `printf 'Listen %s\\n' ${q(step.port)} > /etc/apache2/ports.conf`,
-          'a2enmod -q wsgi headers reqtimeout alias mime >/dev/null',
-          `a2enconf -q ${q(`wsgi-${step.site}`)} >/dev/null`,
-          `a2ensite -q ${q(step.site)} >/dev/null`,
-          'a2dissite -q 000-default >/dev/null 2>&1 || true',
-        ]
-        : [
-          `log ${q('installing the Apache config')}`,
-          shellCommand(['install', '-m', '0644', step.serverConf, `/etc/httpd/conf.d/wsgi-${step.site}-server.conf`]),
-          shellCommand(['install', '-m', '0644', step.siteConf, `/etc/httpd/conf.d/wsgi-${step.site}-site.conf`]),
-          `sed -i ${q(`s/^Listen .*/Listen ${step.port}/`)} /etc/httpd/conf/httpd.conf`,
-          'rm -f /etc/httpd/conf.d/welcome.conf',
-        ];
+      return [
+        `log ${q('installing the Apache config')}`,
+        ...step.files.map((f) => shellCommand(['install', '-m', '0644', f.from, f.to])),
+        step.listenFileOwned
+          ? `printf 'Listen %s\\n' ${q(step.port)} > ${q(step.listenFile)}`
+          : `sed -i ${q(`s/^Listen .*/Listen ${step.port}/`)} ${q(step.listenFile)}`,
+        ...step.enable.map((argv) => `${shellCommand(argv)} >/dev/null`),
+        ...step.disable.map((argv) => `${shellCommand(argv)} >/dev/null 2>&1 || true`),
+      ];
+    case 'hostFacts':
+      return [`log ${q('recording the host\'s CPU count')}`, hostFactsCommand(step.path, step.cpusVariable)];
     case 'configTest':
       return [`log ${q('checking the config')}`, `quiet ${shellCommand(step.argv)}`];
-    case 'start': {
-      const service = step.family === OsFamily.DEBIAN ? 'apache2' : 'httpd';
-      const ctl = step.family === OsFamily.DEBIAN ? 'apache2ctl' : 'apachectl';
+    case 'start':
       return step.mode === StartMode.SYSTEMD
-        ? [`quiet systemctl enable ${service}`, `quiet systemctl restart ${service}`]
-        : [`quiet ${ctl} -k start`];
-    }
+        ? [`quiet systemctl enable ${q(step.service)}`, `quiet systemctl restart ${q(step.service)}`]
+        : [`quiet ${shellCommand([step.ctl, '-k', 'start'])}`];
     case 'healthCheck':
-      return [shellCommand([step.python, '-c', HEALTH_CHECK_PY, step.host, ...step.urls])];
+      return [shellCommand([step.python, step.probe, ...healthProbeArgs(step.host, step.checks, 30)])];
   }
+}
+
+/**
+ * Shell that writes the host facts file (`Define WSGI_HOST_CPUS 4`) from nproc,
+ * which counts the CPUs this process may run on (a container's cpuset included).
+ */
+export function hostFactsCommand(file: string, cpusVariable: string): string {
+  return `printf 'Define %s %s\\n' ${q(cpusVariable)} "$(nproc)" > ${q(file)}`;
+}
+
+/** Directories from `base` (exclusive) down to `base/rel`'s parent, which must be passable. */
+function ancestorsWithin(base: string, rel: string): string[] {
+  const parts = rel.split('/').filter((p) => p !== '' && p !== '.');
+  return parts.slice(0, -1).map((_, i) => `${base}/${parts.slice(0, i + 1).join('/')}`);
 }
 
 function renderVenv(step: Extract<RecipeStep, { kind: 'venv' }>): string[] {

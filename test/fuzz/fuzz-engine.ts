@@ -3,6 +3,7 @@ import * as path from 'path';
 import * as fc from 'fast-check';
 import { existingGroups, existingUsers, makeScratchDir, scratchLayout, standaloneHost, standaloneText, syntaxCheckAll, warnings } from '../support/apache-check';
 import { buildSite, BuiltSite, SiteDef, siteDef } from './site-arbitraries';
+import { ValidationError } from '../../lib';
 
 export interface FuzzCase {
   readonly index: number;
@@ -40,7 +41,7 @@ function parsePropError(message: string, paths: ReadonlySet<string>): { construc
  * public constructs and sorts it:
  * - accepted (constructs, validations and rendering all succeed): its
  *   standalone config goes to `apache2 -t` (when `syntaxCheck`);
- * - rejected: the error must be a plain Error naming a construct path of the
+ * - rejected: the error must be a ValidationError (or cdktf's synth-time Error) naming a construct path of the
  *   tree and, for a prop the definition gave, the value received.
  */
 export async function runSiteFuzz(options: { seed: number; runs: number; syntaxCheck: boolean }): Promise<FuzzReport> {
@@ -109,8 +110,9 @@ export function rejectionProblem(e: unknown, def: SiteDef, built: BuiltSite | un
   if (!(e instanceof Error)) {
     return `threw a non-Error: ${String(e)}`;
   }
-  if (Object.getPrototypeOf(e) !== Error.prototype) {
-    return `threw ${e.constructor.name}, not a plain Error: ${e.message}`;
+  // Construct-time rejections are the library's ValidationError; synth-time ones come from cdktf as plain Errors.
+  if (Object.getPrototypeOf(e) !== Error.prototype && !(e instanceof ValidationError)) {
+    return `threw ${e.constructor.name}, not a ValidationError: ${e.message}`;
   }
   const paths = built ? treePaths(built) : new Set<string>();
   const parsed = parsePropError(e.message, paths);

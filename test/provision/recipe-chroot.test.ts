@@ -4,6 +4,7 @@ import * as path from 'path';
 import { Testing } from 'cdktf';
 import { TwoAppsStack } from '../../examples/two-apps/main';
 import { freePort, siteBundle, StartMode, writeBundle } from '../../lib';
+import { provisionInputOf } from '../../lib/private/provision-input';
 import { getJson, request } from '../integration/http';
 import { removeDebianRoot, unpackDebianRoot } from './debian-root';
 
@@ -20,7 +21,7 @@ describe('provisioning recipe on a Debian 12 root', () => {
     port = await freePort();
     unpackDebianRoot(root);
     const stack = new TwoAppsStack(Testing.app(), 'two-apps');
-    writeBundle(siteBundle(stack.site, { port, startMode: StartMode.BACKGROUND, bundleDir: BUNDLE_DIR }), path.join(root, BUNDLE_DIR));
+    writeBundle(siteBundle(provisionInputOf(stack.site), { port, startMode: StartMode.BACKGROUND, bundleDir: BUNDLE_DIR }), path.join(root, BUNDLE_DIR));
     provision = spawnSync('chroot', [root, '/bin/sh', `${BUNDLE_DIR}/provision.sh`], { encoding: 'utf8', timeout: 600_000 });
   }, 900_000);
 
@@ -36,8 +37,8 @@ describe('provisioning recipe on a Debian 12 root', () => {
   test('the recipe succeeds, checks the config and health-checks every app', () => {
     expect(provision.stderr).toBe('');
     expect(provision.stdout).toContain('[provision] mod_wsgi links Python 3.11');
-    expect(provision.stdout).toContain(`[provision] health check http://127.0.0.1:${port}/api -> 200`);
-    expect(provision.stdout).toContain(`[provision] health check http://127.0.0.1:${port}/ -> 200`);
+    expect(provision.stdout).toContain(`[health] ok   http://127.0.0.1:${port}/api -> 200`);
+    expect(provision.stdout).toContain(`[health] ok   http://127.0.0.1:${port}/ -> 200`);
     expect(provision.status).toBe(0);
   });
 

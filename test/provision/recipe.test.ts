@@ -5,6 +5,7 @@ import * as path from 'path';
 import { Testing, TerraformStack } from 'cdktf';
 import { TwoAppsStack } from '../../examples/two-apps/main';
 import { ApacheSite, buildRecipe, DaemonGroup, OperatingSystem, Platform, renderShellScript, shellQuote, StartMode, VirtualEnv, WsgiApp } from '../../lib';
+import { provisionInputOf } from '../../lib/private/provision-input';
 import { FIXTURE_APP } from '../util';
 
 const OPTIONS = { port: 80, startMode: StartMode.SYSTEMD, bundleDir: '/opt/cdktf-apache-wsgi/site' };
@@ -27,34 +28,40 @@ describe('buildRecipe', () => {
   const site = new TwoAppsStack(Testing.app(), 'two-apps').site;
 
   test('runs the same steps in a fixed order', () => {
-    expect(buildRecipe(site, OPTIONS).steps.map((s) => s.kind)).toEqual([
-      'packages', 'checkModWsgiPython', 'user', 'user', 'directory', 'directory', 'directory', 'installTree', 'installTree',
-      'venv', 'venv', 'apacheConfig', 'configTest', 'start', 'healthCheck',
+    expect(buildRecipe(provisionInputOf(site), OPTIONS).steps.map((s) => s.kind)).toEqual([
+      'packages', 'checkModWsgiPython', 'user', 'user', 'directory', 'directory', 'directory', 'directory', 'installTree', 'installTree',
+      'venv', 'venv', 'bootFiles', 'protectTree', 'protectTree', 'apacheConfig', 'configTest', 'start', 'healthCheck',
     ]);
   });
 
   test('installs the distro packages of the platform', () => {
-    expect(buildRecipe(site, OPTIONS).steps[0]).toEqual({ kind: 'packages', family: 'debian', packages: ['apache2', 'libapache2-mod-wsgi-py3', 'python3.11', 'python3.11-venv'] });
+    expect(buildRecipe(provisionInputOf(site), OPTIONS).steps[0]).toEqual({
+      kind: 'packages', refresh: ['apt-get', 'update'], install: ['apt-get', 'install', '-y', '--no-install-recommends'],
+      clean: ['sh', '-c', 'apt-get clean && rm -rf /var/lib/apt/lists/*'], packages: ['apache2', 'libapache2-mod-wsgi-py3', 'python3.11', 'python3.11-venv'],
+    });
   });
 
   test('builds every venv with the interpreter mod_wsgi links and fails on another version', () => {
-    const script = renderShellScript(buildRecipe(site, OPTIONS));
+    const script = renderShellScript(buildRecipe(provisionInputOf(site), OPTIONS));
     expect(script).toContain('/usr/bin/python3.11 -m venv /srv/wsgi/site/venvs/api-env\n');
     expect(script).toContain('[ "$VENV_PYTHON" = "$MOD_WSGI_PYTHON" ] || fail "venv api-env is Python $VENV_PYTHON but mod_wsgi links Python $MOD_WSGI_PYTHON"');
   });
 
   test('creates each daemon user as a system user without a login shell', () => {
-    expect(renderShellScript(buildRecipe(site, OPTIONS))).toContain('useradd --system --gid wsgi-api --home-dir /srv/wsgi/site --no-create-home --shell /usr/sbin/nologin wsgi-api');
+    expect(renderShellScript(buildRecipe(provisionInputOf(site), OPTIONS))).toContain('useradd --system --gid wsgi-api --home-dir /srv/wsgi/site --no-create-home --shell /usr/sbin/nologin wsgi-api');
   });
 
   test('builds mod_wsgi with pip for a pip platform and checks that build', () => {
     const stack = new TerraformStack(Testing.app(), 'al');
     const pipSite = new ApacheSite(stack, 'Site', { platform: Platform.pipModWsgi({ os: OperatingSystem.AMAZON_LINUX_2023, pythonVersion: '3.11' }), serverName: 'a.example' });
     new WsgiApp(pipSite, 'App', { mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', daemonGroup: new DaemonGroup(pipSite, 'G', { virtualEnv: new VirtualEnv(stack, 'E') }) });
-    const steps = buildRecipe(pipSite, OPTIONS).steps;
-    expect(steps[0]).toEqual({ kind: 'packages', family: 'rhel', packages: ['httpd', 'httpd-devel', 'gcc', 'redhat-rpm-config', 'python3.11', 'python3.11-pip', 'python3.11-devel', 'gcc'] });
+    const steps = buildRecipe(provisionInputOf(pipSite), OPTIONS).steps;
+    expect(steps[0]).toEqual({
+      kind: 'packages', install: ['dnf', 'install', '-y'], clean: ['dnf', 'clean', 'all'], refresh: undefined,
+      packages: ['httpd', 'httpd-devel', 'gcc', 'redhat-rpm-config', 'python3.11', 'python3.11-pip', 'python3.11-devel'],
+    });
     expect(steps[1]).toEqual({ kind: 'pipModWsgi', python: '/usr/bin/python3.11', requirement: 'mod_wsgi==5.0.2', dir: '/srv/wsgi/site/mod_wsgi', loadConf: '/etc/httpd/conf.modules.d/10-wsgi.conf' });
-    expect(renderShellScript(buildRecipe(pipSite, OPTIONS))).toContain('MOD_WSGI_SO="$(awk \'$1 == "LoadModule" { print $3 }\' /etc/httpd/conf.modules.d/10-wsgi.conf)"');
+    expect(renderShellScript(buildRecipe(provisionInputOf(pipSite), OPTIONS))).toContain('MOD_WSGI_SO="$(awk \'$1 == "LoadModule" { print $3 }\' /etc/httpd/conf.modules.d/10-wsgi.conf)"');
   });
 
   test('quotes hostile requirement specifiers instead of running them', () => {
@@ -62,7 +69,7 @@ describe('buildRecipe', () => {
     const hostile = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example' });
     const env = new VirtualEnv(stack, 'E', { requirements: ["flask==3.0.3; python_version>'3' $(touch /tmp/pwned)"] });
     new WsgiApp(hostile, 'App', { mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', daemonGroup: new DaemonGroup(hostile, 'G', { virtualEnv: env }) });
-    expect(renderShellScript(buildRecipe(hostile, OPTIONS))).toContain(`'flask==3.0.3; python_version>'\\''3'\\'' $(touch /tmp/pwned)'`);
+    expect(renderShellScript(buildRecipe(provisionInputOf(hostile), OPTIONS))).toContain(`'flask==3.0.3; python_version>'\\''3'\\'' $(touch /tmp/pwned)'`);
   });
 });
 

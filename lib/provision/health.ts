@@ -1,0 +1,56 @@
+/**
+ * The one health probe: the recipe runs it after provisioning (waiting for
+ * Apache), the container image runs it as its HEALTHCHECK (one try), and the
+ * local runner's `serve --check` runs it too, so "healthy" means one thing.
+ *
+ * Arguments: [--wait SECONDS] HOST (CODES URL)...; CODES is a list such as
+ * "200-399,401,403". Exit 0 when every URL answered with one of its codes.
+ */
+export const HEALTH_PROBE_PY = `import sys, time, urllib.error, urllib.request
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args):
+        return None
+opener = urllib.request.build_opener(NoRedirect)
+def accepted(codes, status):
+    for part in codes.split(","):
+        low, _, high = part.partition("-")
+        if status is not None and int(low) <= status <= int(high or low):
+            return True
+    return False
+def status_of(url, host):
+    try:
+        return opener.open(urllib.request.Request(url, headers={"Host": host}), timeout=5).status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except OSError:
+        return None
+args = sys.argv[1:]
+wait = 0.0
+if args[:1] == ["--wait"]:
+    wait, args = float(args[1]), args[2:]
+host, checks = args[0], list(zip(args[1::2], args[2::2]))
+failed = 0
+for codes, url in checks:
+    deadline = time.monotonic() + wait
+    while True:
+        status = status_of(url, host)
+        if accepted(codes, status) or time.monotonic() >= deadline:
+            break
+        time.sleep(0.5)
+    ok = accepted(codes, status)
+    failed += 0 if ok else 1
+    print("[health] %s %s -> %s (healthy: %s)" % ("ok  " if ok else "FAIL", url, status, codes))
+sys.exit(1 if failed else 0)
+`;
+
+/** One URL the probe checks and the status codes that count as healthy there. */
+export interface HealthCheck {
+  readonly url: string;
+  /** e.g. "200-399,401,403" */
+  readonly healthyHttpCodes: string;
+}
+
+/** The probe's arguments after the interpreter and script. */
+export function healthProbeArgs(host: string, checks: readonly HealthCheck[], waitSec?: number): string[] {
+  return [...(waitSec !== undefined ? ['--wait', String(waitSec)] : []), host, ...checks.flatMap((c) => [c.healthyHttpCodes, c.url])];
+}

@@ -1,0 +1,33 @@
+import { Construct } from 'constructs';
+import { ApacheSite } from './apache-site';
+import { Bundle, siteBundle } from './provision/bundle';
+import { RecipeOptions } from './provision/recipe';
+import { provisionInputOf } from './private/provision-input';
+import { propError } from './private/validate';
+
+/** Props every host of a site takes. */
+export interface SiteHostProps {
+  /** The site this host serves. */
+  readonly site: ApacheSite;
+}
+
+/**
+ * What every host of an ApacheSite shares: the site, and the one bundle
+ * (recipe, config, code) it provisions from. A host adds only its compute.
+ */
+export abstract class SiteHost extends Construct {
+  public readonly site: ApacheSite;
+
+  protected constructor(scope: Construct, id: string, props: SiteHostProps) {
+    super(scope, id);
+    if (!(props.site instanceof ApacheSite)) {
+      throw propError(this, 'site', props.site, 'an ApacheSite');
+    }
+    this.site = props.site;
+  }
+
+  /** The bundle this host ships; rendered at synth, after every app was added. */
+  protected bundle(options: RecipeOptions): Bundle {
+    return siteBundle(provisionInputOf(this.site), options);
+  }
+}
