@@ -260,3 +260,33 @@ export async function runServedBench(options: ServedOptions): Promise<Verdict[]>
 export async function runServed(quick: boolean): Promise<boolean> {
   return (await runServedBench({ quick })).every(targetMet);
 }
+
+/**
+ * Where a Django request's CPU time goes, on the library default and on the peers:
+ * CPU ms per request by process name during one wrk run of each, at 128 clients.
+ */
+export async function runDjangoProfile(quick: boolean, print: (l: string) => void = (l) => console.log(l)): Promise<void> {
+  const { cpuPerRequest, sampleCpu } = await import('./cpu-profile');
+  const venv = benchVenv(print);
+  const available = peersAvailable(venv);
+  const peer: PeerApp = { appDir: APPS.django.dir, venv };
+  const targets = targetsFor('django', true, peer, available).filter((t) => t.kind === 'default' || t.kind === 'peer' || t.kind === 'embedded');
+  const durationSec = quick ? 3 : 5;
+  print('');
+  print(`## Where the CPU goes: django, wrk -t2 -c128 -d${durationSec}s, CPU ms per request by process name (user + system, /proc/<pid>/stat)`);
+  for (const t of targets) {
+    const server = await t.start();
+    try {
+      await runWrk(`${server.url}/`, { threads: 2, connections: 128, durationSec: 1 });
+      const before = sampleCpu();
+      const r = await runWrk(`${server.url}/`, { threads: 2, connections: 128, durationSec });
+      const after = sampleCpu();
+      const shares = [...cpuPerRequest(before, after, r.requests)].filter(([, ms]) => ms >= 0.005);
+      const total = shares.reduce((s, [, ms]) => s + ms, 0);
+      print(`- ${t.label}: ${fmt(r.requestsPerSec)} req/s, ${fmt(total, 2)} CPU ms/request: `
+        + shares.map(([name, ms]) => `${name} ${fmt(ms, 2)}`).join(', '));
+    } finally {
+      await server.stop();
+    }
+  }
+}

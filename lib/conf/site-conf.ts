@@ -5,6 +5,8 @@ import { AppSpec, DaemonGroupSpec, HOST_CPUS_VARIABLE, needsHostCpus, SiteLayout
 const LOG_FORMAT = '%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %D';
 const MAX_THREADS_PER_CHILD = 512;
 const EMBEDDED_THREADS_PER_CHILD = 25;
+// Below this many idle workers at MaxRequestWorkers Apache logs AH10159: a real sign of saturation.
+const MIN_SPARE_THREADS = 25;
 
 /** Server-wide directives: one copy per Apache instance. */
 export function serverConf(spec: SiteSpec, layout: SiteLayout): ConfNode[] {
@@ -81,7 +83,7 @@ export function mpmConf(maxRequestWorkers: number, embedded = false): ConfNode[]
       directive('ThreadsPerChild', threadsPerChild),
       directive('ThreadLimit', threadsPerChild),
       directive('MaxRequestWorkers', workers),
-      directive('MinSpareThreads', threadsPerChild),
+      directive('MinSpareThreads', Math.min(threadsPerChild, MIN_SPARE_THREADS)),
       directive('MaxSpareThreads', workers),
     ]),
   ];

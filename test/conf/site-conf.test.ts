@@ -41,7 +41,7 @@ describe('mpmConf', () => {
       '    ThreadsPerChild 256',
       '    ThreadLimit 256',
       '    MaxRequestWorkers 256',
-      '    MinSpareThreads 256',
+      '    MinSpareThreads 25',
       '    MaxSpareThreads 256',
       '</IfModule>',
       '',
