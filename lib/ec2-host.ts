@@ -13,6 +13,7 @@ import { SiteSpec } from './conf/site-spec';
 import { groupSecrets, StartMode } from './provision/recipe';
 import { checkInt, checkPattern } from './private/validate';
 import { SiteHost, SiteHostProps } from './site-host';
+import { ec2InstanceVcpus } from './platform/instance-types';
 
 export interface Ec2HostProps extends SiteHostProps {
   /** @default 't3.small' */
@@ -69,6 +70,8 @@ export class Ec2Host extends SiteHost {
     const parameterArns = (props.ssmParameterArns ?? []).map((a, i) => checkPattern(this, `ssmParameterArns[${i}]`, a, /^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/[A-Za-z0-9_.\/-]+$/, 'the ARN of one SSM parameter (no wildcards)'));
     const tags = { ...props.tags, 'cdktf-apache-wsgi:site': site.siteName };
     this.bundleDir = `/opt/cdktf-apache-wsgi/${site.siteName}`;
+    // Daemon processes follow the instance's vCPUs, known here for the common families.
+    site._addHost(ec2InstanceVcpus(instanceType));
 
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       description: `${site.siteName}: HTTP to the Apache site only`,

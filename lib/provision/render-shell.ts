@@ -129,6 +129,8 @@ function renderStep(step: RecipeStep): string[] {
         ...step.enable.map((argv) => `${shellCommand(argv)} >/dev/null`),
         ...step.disable.map((argv) => `${shellCommand(argv)} >/dev/null 2>&1 || true`),
       ];
+    case 'hostFacts':
+      return [`log ${q('recording the host\'s CPU count')}`, hostFactsCommand(step.path, step.cpusVariable)];
     case 'configTest':
       return [`log ${q('checking the config')}`, `quiet ${shellCommand(step.argv)}`];
     case 'start':
@@ -138,6 +140,14 @@ function renderStep(step: RecipeStep): string[] {
     case 'healthCheck':
       return [shellCommand([step.python, step.probe, ...healthProbeArgs(step.host, step.checks, 30)])];
   }
+}
+
+/**
+ * Shell that writes the host facts file (`Define WSGI_HOST_CPUS 4`) from nproc,
+ * which counts the CPUs this process may run on (a container's cpuset included).
+ */
+export function hostFactsCommand(file: string, cpusVariable: string): string {
+  return `printf 'Define %s %s\\n' ${q(cpusVariable)} "$(nproc)" > ${q(file)}`;
 }
 
 /** Directories from `base` (exclusive) down to `base/rel`'s parent, which must be passable. */
