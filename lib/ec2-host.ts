@@ -12,6 +12,7 @@ import { SecretStore } from './app-secret';
 import { SiteSpec } from './conf/site-spec';
 import { groupSecrets, StartMode } from './provision/recipe';
 import { checkInt, checkPattern } from './private/validate';
+import { terraformLiteral } from './private/terraform-text';
 import { SiteHost, SiteHostProps } from './site-host';
 import { ec2InstanceVcpus } from './platform/instance-types';
 
@@ -114,7 +115,8 @@ export class Ec2Host extends SiteHost {
       subnetId: props.subnetId,
       vpcSecurityGroupIds: [this.securityGroup.id],
       iamInstanceProfile: profile.name,
-      userData: Lazy.stringValue({ produce: () => this.userData() }),
+      // The bundle's file names and contents are the user's text: never Terraform templates.
+      userData: Lazy.stringValue({ produce: () => terraformLiteral(this.userData()) }),
       userDataReplaceOnChange: true,
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
       rootBlockDevice: { encrypted: true, volumeType: 'gp3', volumeSize: rootVolumeSizeGb },
