@@ -11,6 +11,7 @@ import { siteRoutes } from './private/alb-routes';
 import { checkInstanceType, checkParameterArns, checkUserDataSize, InstanceRole, pinsAmi, platformAmi, SiteBundleObject, WAIT_FOR_REFRESH_SH } from './private/aws-site';
 import { checkInt, checkPattern, propError } from './private/validate';
 import { SiteHost, SiteHostProps } from './site-host';
+import { ec2InstanceVcpus } from './platform/instance-types';
 
 /** A subnet of the fleet: its id, and its CIDR block (literal: the site trusts the load balancer nodes in it). */
 export interface FleetSubnet {
@@ -117,6 +118,8 @@ export class Ec2Fleet extends SiteHost {
     const tags = { ...props.tags, 'cdktf-apache-wsgi:site': site.siteName };
     this.bundleDir = `${EC2_BUNDLE_ROOT}/${site.siteName}`;
     this.blockMetadata = !(props.allowAppsInstanceMetadata ?? false);
+    // Daemon processes follow the instances' vCPUs, known here for the common families.
+    site._addHost(ec2InstanceVcpus(instanceType));
 
     this.loadBalancer = new HttpsLoadBalancer(this, 'LoadBalancer', {
       vpcId: props.vpcId, subnetIds: subnets.map((s) => s.subnetId), targetPort: site.port,

@@ -8,6 +8,7 @@ import { StartMode } from './provision/recipe';
 import { checkInstanceType, checkParameterArns, checkUserDataSize, CIDR, InstanceRole, pinsAmi, platformAmi, SiteBundleObject } from './private/aws-site';
 import { checkInt, checkPattern } from './private/validate';
 import { SiteHost, SiteHostProps } from './site-host';
+import { ec2InstanceVcpus } from './platform/instance-types';
 
 /** Props of the EC2 hosts (one instance, or a fleet): how instances boot and what they may read. */
 export interface Ec2InstanceOptions {
@@ -91,6 +92,8 @@ export class Ec2Host extends SiteHost {
     const tags = { ...props.tags, 'cdktf-apache-wsgi:site': site.siteName };
     this.bundleDir = `${EC2_BUNDLE_ROOT}/${site.siteName}`;
     this.blockMetadata = !(props.allowAppsInstanceMetadata ?? false);
+    // Daemon processes follow the instance's vCPUs, known here for the common families.
+    site._addHost(ec2InstanceVcpus(instanceType));
 
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       description: `${site.siteName}: HTTP to the Apache site only`,
@@ -114,6 +117,7 @@ export class Ec2Host extends SiteHost {
       subnetId: props.subnetId,
       vpcSecurityGroupIds: [this.securityGroup.id],
       iamInstanceProfile: role.profile.name,
+      // No text of the user's is in it (the bundle travels in S3), only the bootstrap, validated names and references.
       userData: Lazy.stringValue({ produce: () => this.userData() }),
       userDataReplaceOnChange: true,
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },

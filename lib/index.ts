@@ -14,3 +14,4 @@ export * from './wsgi-app';
 export * from './local';
 export * from './provision';
 export * from './site-host';
+export * from './app-profile';

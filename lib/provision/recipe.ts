@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { AppSpec, DaemonGroupSpec, SecretSpec, SiteLayout, SiteSpec, VenvSpec } from '../conf/site-spec';
+import { AppSpec, DaemonGroupSpec, HOST_CPUS_VARIABLE, needsHostCpus, SecretSpec, SiteLayout, SiteSpec, VenvSpec } from '../conf/site-spec';
 import { ModWsgiSource, Platform } from '../platform/platform';
 import { bootCommand, bootFiles, secretsFile } from './boot';
 import { HealthCheck } from './health';
@@ -87,6 +87,8 @@ export type RecipeStep =
     /** Commands that take the distro's default site away; may fail. */
     readonly disable: readonly (readonly string[])[];
   }
+  /** Writes `Define <variable> <nproc>` to path: the host's CPU count, read by the config at Apache start. */
+  | { readonly kind: 'hostFacts'; readonly path: string; readonly cpusVariable: string }
   | { readonly kind: 'configTest'; readonly argv: readonly string[] }
   /**
    * nftables rules rejecting these users' packets to the metadata addresses, loaded now
@@ -219,6 +221,9 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
   for (const app of spec.apps) {
     const group = groupOf(spec, app);
     steps.push({ kind: 'protectTree', path: layout.appDirs[app.name], group: group?.group ?? group?.user, publicDirs: app.staticFiles.map((f) => f.directory) });
+  }
+  if (needsHostCpus(spec) && layout.hostFactsFile !== undefined) {
+    steps.push({ kind: 'hostFacts', path: layout.hostFactsFile, cpusVariable: HOST_CPUS_VARIABLE });
   }
   const serverConfName = `wsgi-${spec.name}-server`;
   const siteConfName = `wsgi-${spec.name}-site`;
