@@ -6,12 +6,12 @@ import { DataResource, Fn, Lazy, TerraformLocal, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { EC2_BUNDLE_ROOT, Ec2InstanceOptions } from './ec2-host';
 import { HttpsLoadBalancer } from './https-load-balancer';
-import { ProvisionInput, StartMode } from './provision/recipe';
+import { ec2InstanceVcpus } from './platform/instance-types';
 import { siteRoutes } from './private/alb-routes';
 import { checkInstanceType, checkParameterArns, checkUserDataSize, InstanceRole, pinsAmi, platformAmi, SiteBundleObject, WAIT_FOR_REFRESH_SH } from './private/aws-site';
 import { checkInt, checkPattern, propError } from './private/validate';
+import { ProvisionInput, StartMode } from './provision/recipe';
 import { SiteHost, SiteHostProps } from './site-host';
-import { ec2InstanceVcpus } from './platform/instance-types';
 
 /** A subnet of the fleet: its id, and its CIDR block (literal: the site trusts the load balancer nodes in it). */
 export interface FleetSubnet {
@@ -69,7 +69,10 @@ export interface Ec2FleetProps extends SiteHostProps, Ec2InstanceOptions {
   readonly waitForRefresh?: boolean;
 }
 
-/** ALB's forwarding headers: it sets X-Forwarded-Proto and appends to X-Forwarded-For, and passes a client's X-Forwarded-Host through, so that one is not trusted. */
+/**
+ * ALB's forwarding headers: it sets X-Forwarded-Proto and appends to X-Forwarded-For;
+ * it passes a client's X-Forwarded-Host through, so that one is not trusted.
+ */
 const ALB_HEADERS = ['X-Forwarded-For', 'X-Forwarded-Proto'];
 const SUBNET_CIDR = /^(\d{1,3}\.){3}\d{1,3}\/(8|9|[12]\d|3[0-2])$/;
 
@@ -142,7 +145,9 @@ export class Ec2Fleet extends SiteHost {
 
     this.bundleObject = new SiteBundleObject(this, 'Bundle', {
       siteName: site.siteName, bucketName: props.bundleBucketName, tags,
-      bundle: () => this.bundle({ port: site.port, startMode: StartMode.SYSTEMD, bundleDir: this.bundleDir, blockInstanceMetadata: this.blockMetadata }),
+      bundle: () => this.bundle({
+        port: site.port, startMode: StartMode.SYSTEMD, bundleDir: this.bundleDir, blockInstanceMetadata: this.blockMetadata,
+      }),
     });
     const role = new InstanceRole(this, 'InstanceRole', { bundle: this.bundleObject, parameterArns, spec: () => this.site.toSpec(), tags });
 

@@ -4,11 +4,11 @@ import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
-import { StartMode } from './provision/recipe';
+import { ec2InstanceVcpus } from './platform/instance-types';
 import { checkInstanceType, checkParameterArns, checkUserDataSize, CIDR, InstanceRole, pinsAmi, platformAmi, SiteBundleObject } from './private/aws-site';
 import { checkInt, checkPattern } from './private/validate';
+import { StartMode } from './provision/recipe';
 import { SiteHost, SiteHostProps } from './site-host';
-import { ec2InstanceVcpus } from './platform/instance-types';
 
 /** Props of the EC2 hosts (one instance, or a fleet): how instances boot and what they may read. */
 export interface Ec2InstanceOptions {
@@ -106,7 +106,9 @@ export class Ec2Host extends SiteHost {
 
     this.bundleObject = new SiteBundleObject(this, 'Bundle', {
       siteName: site.siteName, bucketName: props.bundleBucketName, tags,
-      bundle: () => this.bundle({ port: site.port, startMode: StartMode.SYSTEMD, bundleDir: this.bundleDir, blockInstanceMetadata: this.blockMetadata }),
+      bundle: () => this.bundle({
+        port: site.port, startMode: StartMode.SYSTEMD, bundleDir: this.bundleDir, blockInstanceMetadata: this.blockMetadata,
+      }),
     });
     const role = new InstanceRole(this, 'InstanceRole', { bundle: this.bundleObject, parameterArns, spec: () => this.site.toSpec(), tags });
     this.role = role.role;

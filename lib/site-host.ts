@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
 import { ApacheSite } from './apache-site';
-import { Bundle, siteBundle } from './provision/bundle';
-import { ProvisionInput, RecipeOptions } from './provision/recipe';
 import { provisionInputOf } from './private/provision-input';
 import { propError } from './private/validate';
+import { Bundle, siteBundle } from './provision/bundle';
+import { ProvisionInput, RecipeOptions } from './provision/recipe';
 
 /** Props every host of a site takes. */
 export interface SiteHostProps {
