@@ -212,6 +212,14 @@ export class Ec2Fleet extends SiteHost {
     }
 
     checkUserDataSize(this, () => this.userData());
+    // Target groups are made from the apps known now: one added later would have no health check.
+    const appsAtConstruction = spec.apps.map((a) => a.name);
+    this.node.addValidation({
+      validate: () => {
+        const later = site.toSpec().apps.map((a) => a.name).filter((n) => !appsAtConstruction.includes(n));
+        return later.length > 0 ? [`${this.node.path}: apps ${later.join(', ')} were added to the site after the Ec2Fleet; create the fleet after every WsgiApp of its site`] : [];
+      },
+    });
     this.url = new TerraformOutput(this, 'Url', { value: this.loadBalancer.url });
   }
 

@@ -116,6 +116,14 @@ describe('Ec2Fleet', () => {
     expect(() => fleetStack(props as Partial<Ec2FleetProps>)).toThrow(message);
   });
 
+  test('fails at synth when an app joins the site after the fleet was made', () => {
+    // GIVEN a fleet, then one more app on its site
+    const { stack, fleet } = fleetStack();
+    new WsgiApp(fleet.site, 'Late', { mountPath: '/late', source: FIXTURE_APP, scriptFile: 'wsgi.py', daemonGroup: new DaemonGroup(fleet.site, 'L', { virtualEnv: new VirtualEnv(stack, 'LE') }) });
+    // THEN synthesis names the app and the remedy
+    expect(() => Testing.synth(stack, true)).toThrow(/fleet\/Fleet: apps late were added to the site after the Ec2Fleet; create the fleet after every WsgiApp of its site/);
+  });
+
   test('the refresh waiter succeeds on Successful and fails the deploy on a rollback', () => {
     // GIVEN a fake aws CLI that reports a refresh in progress, then its end
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'caw-aws-'));
