@@ -12,3 +12,4 @@ export * from './provision';
 export * from './docker-host';
 export * from './ec2-host';
 export * from './site-host';
+export * from './tls';
