@@ -19,6 +19,7 @@ export function deployedLayout(spec: SiteSpec, apache: ApacheLayout, overrides: 
     accessLog: `${apache.logDir}/${spec.name}-access.log`,
     daemonUsers: true,
     listen: spec.port !== 80,
+    mdStoreDir: apache.tls?.mdStoreDir,
     ...overrides,
   };
 }
