@@ -60,11 +60,24 @@ export type RecipeStep =
     readonly listenFile: string;
     readonly listenFileOwned: boolean;
     readonly port: number;
+    /** With TLS: the HTTPS port, listened on besides `port`. */
+    readonly httpsPort?: number;
     /** Commands that enable modules, the config and the site. */
     readonly enable: readonly (readonly string[])[];
     /** Commands that take the distro's default site away; may fail. */
     readonly disable: readonly (readonly string[])[];
   }
+  /**
+   * A certificate kept in SSM: the secrets step fetches the two parameters into
+   * these root-only files. Until it does, this step checks the files are there.
+   */
+  | { readonly kind: 'ssmCertificate'; readonly dir: string; readonly files: readonly { readonly parameterArn: string; readonly path: string }[] }
+  /**
+   * ACME: mod_md stages a new certificate, Apache serves it only after a graceful
+   * restart. A timer does that whenever one is staged; at first boot the recipe
+   * waits for the first certificate (bounded) and activates it.
+   */
+  | { readonly kind: 'acmeActivation'; readonly mode: StartMode; readonly mdStoreDir: string; readonly domain: string; readonly waitSec: number; readonly service: string; readonly ctl: string }
   | { readonly kind: 'configTest'; readonly argv: readonly string[] }
   | { readonly kind: 'start'; readonly mode: StartMode; readonly service: string; readonly ctl: string }
   | { readonly kind: 'healthCheck'; readonly python: string; readonly probe: string; readonly host: string; readonly checks: readonly HealthCheck[] };
@@ -116,6 +129,9 @@ export const BUNDLE = {
 /** Modules the rendered config uses beyond those every distro enables. */
 const MODULES = ['wsgi', 'headers', 'reqtimeout', 'alias', 'mime'];
 
+/** How long first provisioning waits for the first ACME certificate. */
+export const ACME_FIRST_CERTIFICATE_WAIT_SEC = 300;
+
 /**
  * The one provisioning recipe of a site, shared by every host type so a
  * container and a VM are built the same way.
@@ -126,9 +142,10 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
   const inBundle = (rel: string) => path.posix.join(options.bundleDir, rel);
 
   const os = platform.os;
+  const tls = spec.tls ? { spec: spec.tls, facts: tlsFacts(platform) } : undefined;
   const steps: RecipeStep[] = [{
     kind: 'packages', refresh: os.packageManager.refresh, install: os.packageManager.install,
-    clean: os.packageManager.clean, packages: platform.systemPackages,
+    clean: os.packageManager.clean, packages: [...platform.systemPackages, ...(tls?.facts.packages ?? [])],
   }];
   if (platform.modWsgiSource === ModWsgiSource.PIP) {
     steps.push({ kind: 'pipModWsgi', python: platform.pythonBinary, requirement: platform.modWsgiPackage, dir: `${layout.home}/mod_wsgi`, loadConf: apache.modWsgiLoadConf });
@@ -158,6 +175,13 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
       }),
     });
   }
+  const cert = tls?.spec.certificate;
+  if (cert?.source === 'ssm') {
+    steps.push({
+      kind: 'ssmCertificate', dir: path.posix.dirname(cert.certificateFile),
+      files: [{ parameterArn: cert.certificateParameterArn, path: cert.certificateFile }, { parameterArn: cert.privateKeyParameterArn, path: cert.privateKeyFile }],
+    });
+  }
   const serverConfName = `wsgi-${spec.name}-server`;
   const siteConfName = `wsgi-${spec.name}-site`;
   steps.push(
@@ -170,8 +194,9 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
       listenFile: apache.listenFile,
       listenFileOwned: apache.listenFileOwned,
       port: options.port,
+      httpsPort: tls?.spec.httpsPort,
       enable: [
-        ...(apache.enableModules ? [[...apache.enableModules, ...MODULES]] : []),
+        ...(apache.enableModules ? [[...apache.enableModules, ...MODULES, ...(tls?.facts.modules ?? [])]] : []),
         ...(apache.enableConf ? [[...apache.enableConf, serverConfName]] : []),
         ...(apache.enableSite ? [[...apache.enableSite, siteConfName]] : []),
       ],
@@ -180,15 +205,27 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
     { kind: 'configTest', argv: [apache.ctl, '-t'] },
   );
   if (options.startMode !== StartMode.NONE) {
-    steps.push(
-      { kind: 'start', mode: options.startMode, service: apache.service, ctl: apache.ctl },
-      {
-        kind: 'healthCheck', python: platform.pythonBinary, probe: inBundle(BUNDLE.healthProbe), host: spec.serverName,
-        checks: healthChecks(spec, `http://127.0.0.1:${options.port}`),
-      },
-    );
+    steps.push({ kind: 'start', mode: options.startMode, service: apache.service, ctl: apache.ctl });
+    if (cert?.source === 'acme') {
+      steps.push({
+        kind: 'acmeActivation', mode: options.startMode, mdStoreDir: tls!.facts.mdStoreDir, domain: cert.domains[0],
+        waitSec: ACME_FIRST_CERTIFICATE_WAIT_SEC, service: apache.service, ctl: apache.ctl,
+      });
+    }
+    steps.push({
+      kind: 'healthCheck', python: platform.pythonBinary, probe: inBundle(BUNDLE.healthProbe), host: spec.serverName,
+      // With TLS, plain HTTP only redirects: the apps are checked over HTTPS.
+      checks: healthChecks(spec, tls ? `https://127.0.0.1:${tls.spec.httpsPort}` : `http://127.0.0.1:${options.port}`),
+    });
   }
   return { siteName: spec.name, platformId: platform.id, steps };
+}
+
+function tlsFacts(platform: Platform) {
+  if (!platform.apache.tls) {
+    throw new Error(`${platform.id}: the platform catalog has no TLS facts for this platform`);
+  }
+  return platform.apache.tls;
 }
 
 /** Every app's health check URL under a base URL, with the codes that count as healthy. */

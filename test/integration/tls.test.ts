@@ -6,6 +6,7 @@ import {
   ApacheSite, ConfNode, DaemonGroup, directive, freePort, Platform, renderConf, serverConf, SiteLayout, SiteSpec,
   STANDALONE_MODULES, TlsCertificate, TlsOptions, vhostConf, VirtualEnv, WsgiApp,
 } from '../../lib';
+import { HEALTH_PROBE_PY, healthProbeArgs } from '../../lib/provision/health';
 import { APACHE_MODULES_DIR, makeScratchDir, scratchLayout, syntaxCheck } from '../support/apache-check';
 
 const HELLO = path.join(__dirname, '..', '..', 'examples', 'apps', 'hello');
@@ -174,6 +175,16 @@ describe('HTTPS on the host, certificate from files, on real Apache', () => {
     const res = head(served!, `https://${DOMAIN}:${served!.httpsPort}/`, ['--cacert', cert]);
     expect(res.status).toBe(200);
     expect(res.headers['strict-transport-security']).toBe('max-age=63072000');
+  });
+
+  test('the provisioning health probe checks the app over HTTPS on loopback', () => {
+    // GIVEN the probe the recipe runs, asking for the app by the site's name on 127.0.0.1
+    const probe = path.join(dir, 'health.py');
+    fs.writeFileSync(probe, HEALTH_PROBE_PY);
+    const res = spawnSync(PYTHON, [probe, ...healthProbeArgs(DOMAIN, [{ url: `https://127.0.0.1:${served!.httpsPort}/`, healthyHttpCodes: '200' }])], { encoding: 'utf8', timeout: 30_000 });
+    // THEN it reaches the app through TLS (the certificate names the domain, not 127.0.0.1)
+    expect(res.stdout).toContain(`[health] ok   https://127.0.0.1:${served!.httpsPort}/ -> 200`);
+    expect(res.status).toBe(0);
   });
 
   test('TLS 1.2 and 1.3 are accepted, TLS 1.1 is refused', () => {
