@@ -5,7 +5,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { Lazy, TerraformOutput } from 'cdktf';
+import { Annotations, Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { cloudConfig, USER_DATA_LIMIT_BYTES } from './provision/cloud-init';
 import { StartMode } from './provision/recipe';
@@ -25,7 +25,7 @@ export interface Ec2HostProps extends SiteHostProps {
   /** @default - the default VPC */
   readonly vpcId?: string;
   /**
-   * CIDR blocks allowed to reach the site's port. Nothing else is open:
+   * CIDR blocks allowed to reach the site's port (with TLS: its HTTP and HTTPS ports). Nothing else is open:
    * administration goes through SSM Session Manager, not SSH.
    * @default ['0.0.0.0/0']
    */
@@ -47,7 +47,7 @@ const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/;
 /**
  * An EC2 instance that provisions the site at first boot with the same recipe
  * as every other host (cloud-init user data). IMDSv2 only, encrypted root
- * volume, SSM instead of SSH, ingress only on the site's port.
+ * volume, SSM instead of SSH, ingress only on the site's port (with TLS: HTTP and HTTPS ports).
  * Any change to the site changes the user data and so replaces the instance.
  */
 export class Ec2Host extends SiteHost {
@@ -68,10 +68,16 @@ export class Ec2Host extends SiteHost {
     const tags = { ...props.tags, 'cdktf-apache-wsgi:site': site.siteName };
     this.bundleDir = `/opt/cdktf-apache-wsgi/${site.siteName}`;
 
+    const tls = site.toSpec().tls;
+    const ingress = (description: string, port: number) => ({
+      description, protocol: 'tcp', fromPort: port, toPort: port,
+      cidrBlocks: allowedCidrs.filter((c) => !c.includes(':')), ipv6CidrBlocks: allowedCidrs.filter((c) => c.includes(':')),
+    });
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
-      description: `${site.siteName}: HTTP to the Apache site only`,
+      description: `${site.siteName}: ${tls ? 'HTTPS (and HTTP redirect)' : 'HTTP'} to the Apache site only`,
       vpcId: props.vpcId,
-      ingress: [{ description: 'site', protocol: 'tcp', fromPort: site.port, toPort: site.port, cidrBlocks: allowedCidrs.filter((c) => !c.includes(':')), ipv6CidrBlocks: allowedCidrs.filter((c) => c.includes(':')) }],
+      // With TLS the HTTP port stays open: it redirects to HTTPS and answers ACME http-01 challenges.
+      ingress: tls ? [ingress('site-http', site.port), ingress('site-https', tls.httpsPort)] : [ingress('site', site.port)],
       // Package installs at first boot and SSM need outbound HTTPS/HTTP.
       egress: [{ description: 'outbound', protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'] }],
       tags,
@@ -85,6 +91,14 @@ export class Ec2Host extends SiteHost {
       tags,
     });
     new IamRolePolicyAttachment(this, 'Ssm', { role: this.role.name, policyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' });
+    if (tls?.certificate.source === 'acme' && !allowedCidrs.includes('0.0.0.0/0')) {
+      Annotations.of(this).addWarning('allowedCidrs does not include 0.0.0.0/0, but the ACME CA validates the domain over port 80 from addresses of its own: the certificate cannot be issued');
+    }
+    // A certificate kept in SSM is read by root at provisioning with this role.
+    const tlsCert = site.toSpec().tls?.certificate;
+    if (tlsCert?.source === 'ssm') {
+      parameterArns.push(...[tlsCert.certificateParameterArn, tlsCert.privateKeyParameterArn].filter((a) => !parameterArns.includes(a)));
+    }
     if (parameterArns.length > 0) {
       new IamRolePolicy(this, 'Parameters', {
         role: this.role.id,
@@ -127,7 +141,15 @@ export class Ec2Host extends SiteHost {
       },
     });
 
-    this.url = new TerraformOutput(this, 'Url', { value: `http://${this.instance.publicDns}${site.port === 80 ? '' : `:${site.port}`}/` });
+    this.url = new TerraformOutput(this, 'Url', {
+      value: tls
+        ? `https://${site.serverName}${tls.httpsPort === 443 ? '' : `:${tls.httpsPort}`}/`
+        : `http://${this.instance.publicDns}${site.port === 80 ? '' : `:${site.port}`}/`,
+    });
+    if (tls) {
+      // The domain must resolve to the instance before a CA can validate it (ACME) or browsers reach it.
+      new TerraformOutput(this, 'PublicIp', { value: this.instance.publicIp });
+    }
     new TerraformOutput(this, 'InstanceId', { value: this.instance.id });
   }
 
