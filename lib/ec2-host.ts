@@ -8,7 +8,9 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { Annotations, Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { cloudConfig, USER_DATA_LIMIT_BYTES } from './provision/cloud-init';
-import { StartMode } from './provision/recipe';
+import { SecretStore } from './app-secret';
+import { SiteSpec } from './conf/site-spec';
+import { groupSecrets, StartMode } from './provision/recipe';
 import { checkInt, checkPattern } from './private/validate';
 import { SiteHost, SiteHostProps } from './site-host';
 
@@ -94,20 +96,13 @@ export class Ec2Host extends SiteHost {
     if (tls?.certificate.source === 'acme' && !allowedCidrs.includes('0.0.0.0/0')) {
       Annotations.of(this).addWarning('allowedCidrs does not include 0.0.0.0/0, but the ACME CA validates the domain over port 80 from addresses of its own: the certificate cannot be issued');
     }
-    // A certificate kept in SSM is read by root at provisioning with this role.
-    const tlsCert = site.toSpec().tls?.certificate;
-    if (tlsCert?.source === 'ssm') {
-      parameterArns.push(...[tlsCert.certificateParameterArn, tlsCert.privateKeyParameterArn].filter((a) => !parameterArns.includes(a)));
-    }
-    if (parameterArns.length > 0) {
-      new IamRolePolicy(this, 'Parameters', {
-        role: this.role.id,
-        policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: parameterArns }],
-        }),
-      });
-    }
+    // Read access to exactly the parameters and secrets named: the app's own
+    // (ssmParameterArns) and those the recipe resolves for the daemon groups.
+    // Rendered at synth, when every app has been added.
+    new IamRolePolicy(this, 'Parameters', {
+      role: this.role.id,
+      policy: Lazy.stringValue({ produce: () => JSON.stringify({ Version: '2012-10-17', Statement: secretReadStatements(parameterArns, this.site.toSpec()) }) }),
+    });
     const profile = new IamInstanceProfile(this, 'Profile', { role: this.role.name, tags });
 
     const ami = props.amiId ?? new DataAwsAmi(this, 'Ami', {
@@ -157,4 +152,23 @@ export class Ec2Host extends SiteHost {
   public userData(): string {
     return cloudConfig(this.bundle({ port: this.site.port, startMode: StartMode.SYSTEMD, bundleDir: this.bundleDir }), this.bundleDir);
   }
+}
+
+/** IAM statements reading exactly the given parameters and the site's secrets; a no-op deny when there are none. */
+function secretReadStatements(parameterArns: readonly string[], spec: SiteSpec): object[] {
+  const secrets = groupSecrets(spec).flatMap((g) => g.secrets);
+  // A certificate kept in SSM is read by root at provisioning, like the groups' secrets.
+  const cert = spec.tls?.certificate;
+  const tlsArns = cert?.source === 'ssm' ? [cert.certificateParameterArn, cert.privateKeyParameterArn] : [];
+  const ssm = [...new Set([...parameterArns, ...secrets.filter((s) => s.store === SecretStore.SSM_PARAMETER).map((s) => s.arn), ...tlsArns])];
+  const secretsManager = [...new Set(secrets.filter((s) => s.store === SecretStore.SECRETS_MANAGER).map((s) => s.arn))];
+  const statements: object[] = [];
+  if (ssm.length > 0) {
+    statements.push({ Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: ssm });
+  }
+  if (secretsManager.length > 0) {
+    statements.push({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secretsManager });
+  }
+  // A policy needs a statement: with nothing to read, it states that nothing is readable.
+  return statements.length > 0 ? statements : [{ Effect: 'Deny', Action: ['ssm:GetParameter', 'ssm:GetParameters', 'secretsmanager:GetSecretValue'], Resource: '*' }];
 }

@@ -59,7 +59,7 @@ describe('Ec2Host of a site with TLS', () => {
     try {
       run.terraform('init', '-input=false', '-no-color');
       expect(run.terraform('validate', '-no-color')).toContain('Success! The configuration is valid.');
-      expect(run.terraform('plan', '-input=false', '-lock=false', '-refresh=false', '-no-color')).toContain('Plan: 5 to add, 0 to change, 0 to destroy.');
+      expect(run.terraform('plan', '-input=false', '-lock=false', '-refresh=false', '-no-color')).toContain('Plan: 6 to add, 0 to change, 0 to destroy.');
     } finally {
       run.cleanup();
     }

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Testing, TerraformStack } from 'cdktf';
 import { Ec2SiteStack } from '../examples/ec2-site/main';
-import { ApacheSite, DaemonGroup, Ec2Host, Platform, VirtualEnv, WsgiApp } from '../lib';
+import { ApacheSite, AppSecret, DaemonGroup, Ec2Host, Platform, VirtualEnv, WsgiApp } from '../lib';
 import { OFFLINE_AWS, synthForTerraform } from './provision/terraform';
 import { FIXTURE_APP } from './util';
 
@@ -62,6 +62,36 @@ describe('Ec2Host', () => {
     expect(JSON.parse(policy.policy).Statement).toEqual([{ Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: [arn] }]);
   });
 
+  test('grants read access to exactly the secrets the daemon groups use, and nothing without any', () => {
+    // GIVEN a site whose group and app take secrets from SSM and Secrets Manager
+    const s = new TerraformStack(Testing.app(), 's');
+    new AwsProvider(s, 'Aws', { region: 'us-east-1' });
+    const site = new ApacheSite(s, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example' });
+    const key = 'arn:aws:ssm:us-east-1:123456789012:parameter/mysite/secret-key';
+    const db = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:mysite/db-AbCdEf';
+    const group = new DaemonGroup(site, 'G', { virtualEnv: new VirtualEnv(s, 'E'), secrets: { SECRET_KEY: AppSecret.fromSsmParameter(key) } });
+    new WsgiApp(site, 'App', { mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', daemonGroup: group, secrets: { DB_PASSWORD: AppSecret.fromSecretsManager(db, 'password') } });
+    // WHEN an EC2 host serves it
+    const host = new Ec2Host(s, 'Host', { site, amiId: 'ami-12345678' });
+    // THEN the role reads exactly those two ARNs
+    const [policy] = resources(s, 'aws_iam_role_policy');
+    expect(JSON.parse(policy.policy).Statement).toEqual([
+      { Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: [key] },
+      { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [db] },
+    ]);
+    // AND the user data carries the ARNs only, to be resolved by root at boot
+    expect(host.userData()).not.toMatch(/"value"/);
+    // AND a host without secrets reads none
+    const bare = new TerraformStack(Testing.app(), 'b');
+    new AwsProvider(bare, 'Aws', { region: 'us-east-1' });
+    const bareSite = new ApacheSite(bare, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example' });
+    new WsgiApp(bareSite, 'App', { mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', daemonGroup: new DaemonGroup(bareSite, 'G', { virtualEnv: new VirtualEnv(bare, 'E') }) });
+    new Ec2Host(bare, 'Host', { site: bareSite, amiId: 'ami-12345678' });
+    expect(JSON.parse(resources(bare, 'aws_iam_role_policy')[0].policy).Statement).toEqual([
+      { Effect: 'Deny', Action: ['ssm:GetParameter', 'ssm:GetParameters', 'secretsmanager:GetSecretValue'], Resource: '*' },
+    ]);
+  });
+
   test.each([
     ['allowedCidrs', { allowedCidrs: ['everyone'] }, /allowedCidrs\[0\] "everyone" is invalid; expected a CIDR block/],
     ['ssmParameterArns', { ssmParameterArns: ['arn:aws:ssm:us-east-1:123456789012:parameter/*'] }, /ssmParameterArns\[0\] .* is invalid; expected the ARN of one SSM parameter \(no wildcards\)/],
@@ -114,7 +144,7 @@ describe('ec2-site example with real tools', () => {
       expect(run.terraform('validate', '-no-color')).toContain('Success! The configuration is valid.');
       const plan = run.terraform('plan', '-input=false', '-lock=false', '-refresh=false', '-no-color');
       // THEN the plan creates the five resources of an Ec2Host (no parameter policy asked for) and nothing else
-      expect(plan).toContain('Plan: 5 to add, 0 to change, 0 to destroy.');
+      expect(plan).toContain('Plan: 6 to add, 0 to change, 0 to destroy.');
       expect(plan).toContain('+ resource "aws_instance" "Host_Instance_8BCAD32C"');
     } finally {
       run.cleanup();

@@ -9,6 +9,8 @@ import { renderConf } from '../conf/render';
 import { SiteLayout } from '../conf/site-spec';
 import { STANDALONE_MODULES, standaloneConf } from '../conf/standalone-conf';
 import { detectLocalApache, LocalApache } from './detect';
+import { wsgiScriptName } from '../provision/boot';
+import { installAppRuntime, LocalAppRuntime, localSecretValues, runBuildCommands, runReleaseCommands, writeLocalSecrets } from './app-runtime';
 import { buildLocalVenv } from './venv-builder';
 
 export interface LocalRunOptions {
@@ -26,6 +28,15 @@ export interface LocalRunOptions {
   readonly apache?: LocalApache;
   /** Keep the private directory (config, logs, app copies) after stop(). @default false */
   readonly keepWorkDir?: boolean;
+  /**
+   * Where the daemon groups' data directories live; kept between runs.
+   * @default <os tmpdir>/cdktf-apache-wsgi-data-<uid>/<site name>
+   */
+  readonly dataDir?: string;
+  /** `NAME=value` file with secret values not in the environment. @default - the environment only */
+  readonly envFile?: string;
+  /** Where secret values are looked up first. @default process.env */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
 }
 
 /** A site served by a real Apache child process. */
@@ -84,32 +95,42 @@ export async function startLocalSite(site: ApacheSite, options: LocalRunOptions 
     appDirs[app.appName] = path.join(workDir, 'apps', app.appName);
     fs.cpSync(app.source, appDirs[app.appName], { recursive: true });
   }
-  makeReadable(workDir);
-
   const user = ROOT ? unprivilegedUser() : undefined;
-  if (user) {
-    // The children (user) connect to the daemon sockets the parent creates here.
-    execFileSync('chown', [user, path.join(workDir, 'run')]);
-  }
   const layout: SiteLayout = {
     appDirs,
     venvDirs,
     home: workDir,
     documentRoot: path.join(workDir, 'htdocs'),
     socketPrefix: path.join(workDir, 'run', 'wsgi'),
+    bootDir: path.join(workDir, 'boot'),
+    secretsDir: path.join(workDir, 'secrets'),
+    dataDir: options.dataDir ?? path.join(os.tmpdir(), `cdktf-apache-wsgi-data-${os.userInfo().uid}`, site.siteName),
     errorLog: path.join(workDir, 'logs', 'error.log'),
     accessLog: path.join(workDir, 'logs', 'access.log'),
     // As root the daemons run as Apache's User; the per-group users exist only on provisioned hosts.
     daemonUsers: false,
     listen: false,
   };
+  // The same steps a host's recipe runs: boot files and data directories, build
+  // commands in the copy, then (code readable) secrets and release commands.
+  const spec = site.toSpec();
+  const runtime: LocalAppRuntime = { runAs: user, secretValues: localSecretValues(spec, options.environment ?? process.env, options.envFile), log };
+  installAppRuntime(spec, layout, runtime);
+  runBuildCommands(spec, layout, runtime);
+  makeReadable(workDir);
+  writeLocalSecrets(spec, layout, runtime);
+  runReleaseCommands(spec, layout, runtime);
+  if (user) {
+    // The children (user) connect to the daemon sockets the parent creates here.
+    execFileSync('chown', [user, path.join(workDir, 'run')]);
+  }
   const configFile = path.join(workDir, 'httpd.conf');
 
   // A free port can be taken again before Apache binds it (other servers, client
   // sockets of a load test): pick another one, unless the caller chose the port.
   for (let attempt = 1; ; attempt++) {
     const port = options.port || await freePort();
-    fs.writeFileSync(configFile, renderConf(standaloneConf(site.toSpec(), layout, {
+    fs.writeFileSync(configFile, renderConf(standaloneConf(spec, layout, {
       serverRoot: workDir,
       pidFile: path.join(workDir, 'run', 'httpd.pid'),
       listenAddress: '127.0.0.1',
@@ -161,7 +182,7 @@ function makeRunning(child: ChildProcess, base: Omit<RunningSite, 'pid' | 'daemo
       if (!app) {
         throw new Error(`${site.node.path} has no app named ${appName}`);
       }
-      const script = path.join(base.workDir, 'apps', appName, app.scriptFile);
+      const script = path.join(base.workDir, 'boot', wsgiScriptName(appName));
       const now = new Date();
       fs.utimesSync(script, now, now);
     },

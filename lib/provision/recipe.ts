@@ -1,6 +1,7 @@
 import * as path from 'path';
-import { SiteLayout, SiteSpec, VenvSpec } from '../conf/site-spec';
+import { AppSpec, DaemonGroupSpec, SecretSpec, SiteLayout, SiteSpec, VenvSpec } from '../conf/site-spec';
 import { ModWsgiSource, Platform } from '../platform/platform';
+import { bootCommand, bootFiles, secretsFile } from './boot';
 import { HealthCheck } from './health';
 
 /** How the recipe leaves Apache running. */
@@ -52,6 +53,19 @@ export type RecipeStep =
   | { readonly kind: 'user'; readonly name: string; readonly group: string; readonly home: string; readonly shell: string }
   | { readonly kind: 'directory'; readonly path: string }
   | { readonly kind: 'installTree'; readonly from: string; readonly to: string }
+  /**
+   * Root-owned and read-only code: readable by `group` only (world-readable when
+   * undefined), except `publicDirs` (static files) that Apache's own user serves.
+   */
+  | { readonly kind: 'protectTree'; readonly path: string; readonly group?: string; readonly publicDirs: readonly string[] }
+  /** The generated entry scripts and boot configs, each readable only by its daemon group. */
+  | { readonly kind: 'bootFiles'; readonly from: string; readonly to: string; readonly files: readonly { readonly name: string; readonly group?: string }[] }
+  /** A writable directory kept across deploys, mode 0700. */
+  | { readonly kind: 'dataDirectory'; readonly path: string; readonly user: string; readonly group: string }
+  /** Root resolves a group's secrets with the host's role into a file only the group's user reads. */
+  | { readonly kind: 'secrets'; readonly group: string; readonly python: string; readonly client: string; readonly spec: string; readonly file: string; readonly user: string; readonly userGroup: string }
+  /** A build or release command, run as `user` through the boot module (argv is the whole command). */
+  | { readonly kind: 'appCommand'; readonly phase: 'build' | 'release'; readonly app: string; readonly dir: string; readonly user: string; readonly group: string; readonly home: string; readonly argv: readonly string[] }
   | ({ readonly kind: 'venv'; readonly name: string } & VenvBuild)
   | {
     readonly kind: 'apacheConfig';
@@ -119,6 +133,9 @@ export interface Recipe {
 export const BUNDLE = {
   script: 'provision.sh',
   healthProbe: 'health.py',
+  boot: 'boot',
+  awsClient: 'aws_client.py',
+  secrets: (group: string) => `secrets/${group}.json`,
   serverConf: 'apache/server.conf',
   siteConf: 'apache/site.conf',
   app: (name: string) => `apps/${name}`,
@@ -162,6 +179,7 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
     { kind: 'directory', path: `${layout.home}/apps` },
     { kind: 'directory', path: `${layout.home}/venvs` },
     { kind: 'directory', path: layout.documentRoot },
+    { kind: 'directory', path: layout.dataDir },
   );
   for (const app of spec.apps) {
     steps.push({ kind: 'installTree', from: inBundle(BUNDLE.app(app.name)), to: layout.appDirs[app.name] });
@@ -174,6 +192,24 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
         localPackages: venv.localPackages.map((p) => inBundle(BUNDLE.localPackage(venv.name, p))),
       }),
     });
+  }
+  steps.push({
+    kind: 'bootFiles', from: inBundle(BUNDLE.boot), to: layout.bootDir,
+    files: bootFiles(spec, layout).map((f) => ({ name: f.name, group: f.readers?.group })),
+  });
+  for (const group of spec.groups) {
+    if (group.dataDirectories.length > 0) {
+      steps.push({ kind: 'directory', path: `${layout.dataDir}/${group.name}` });
+    }
+    for (const dir of group.dataDirectories) {
+      steps.push({ kind: 'dataDirectory', path: `${layout.dataDir}/${group.name}/${dir.name}`, user: group.user ?? apache.user, group: group.group ?? group.user ?? apache.user });
+    }
+  }
+  // Build commands write into the new code before it is locked down.
+  steps.push(...appCommands(input, 'build'));
+  for (const app of spec.apps) {
+    const group = groupOf(spec, app);
+    steps.push({ kind: 'protectTree', path: layout.appDirs[app.name], group: group?.group ?? group?.user, publicDirs: app.staticFiles.map((f) => f.directory) });
   }
   const cert = tls?.spec.certificate;
   if (cert?.source === 'ssm') {
@@ -205,6 +241,10 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
     { kind: 'configTest', argv: [apache.ctl, '-t'] },
   );
   if (options.startMode !== StartMode.NONE) {
+    // Secrets are fetched on the host, never shipped; release commands (migrations)
+    // run with them before the new code takes traffic.
+    steps.push(...secretSteps(input, options));
+    steps.push(...appCommands(input, 'release'));
     steps.push({ kind: 'start', mode: options.startMode, service: apache.service, ctl: apache.ctl });
     if (cert?.source === 'acme') {
       steps.push({
@@ -226,6 +266,48 @@ function tlsFacts(platform: Platform) {
     throw new Error(`${platform.id}: the platform catalog has no TLS facts for this platform`);
   }
   return platform.apache.tls;
+}
+
+/** The secrets each daemon group's apps use, as the bundle's secrets/<group>.json lists them. */
+export function groupSecrets(spec: SiteSpec): { group: DaemonGroupSpec; secrets: SecretSpec[] }[] {
+  return spec.groups.map((group) => {
+    const byVar = new Map<string, SecretSpec>();
+    spec.apps.filter((a) => a.processGroup === group.name).forEach((a) => a.secrets.forEach((s) => byVar.set(s.envVar, s)));
+    return { group, secrets: [...byVar.values()] };
+  }).filter((g) => g.secrets.length > 0);
+}
+
+function secretSteps(input: ProvisionInput, options: RecipeOptions): RecipeStep[] {
+  const { spec, layout, platform } = input;
+  return groupSecrets(spec).map(({ group }): RecipeStep => {
+    const user = group.user ?? platform.apache.user;
+    return {
+      kind: 'secrets', group: group.name, python: platform.pythonBinary, client: path.posix.join(options.bundleDir, BUNDLE.awsClient),
+      spec: path.posix.join(options.bundleDir, BUNDLE.secrets(group.name)), file: secretsFile(layout, group.name), user, userGroup: group.group ?? user,
+    };
+  });
+}
+
+function groupOf(spec: SiteSpec, app: AppSpec): DaemonGroupSpec | undefined {
+  return spec.groups.find((g) => g.name === app.processGroup);
+}
+
+/** Each app's build or release commands as steps, run as its daemon group's user. */
+export function appCommands(input: ProvisionInput, phase: 'build' | 'release'): RecipeStep[] {
+  const { spec, layout, platform } = input;
+  return spec.apps.flatMap((app) => {
+    const group = groupOf(spec, app);
+    const commands = phase === 'build' ? app.buildCommands : app.releaseCommands;
+    if (!group || commands.length === 0) {
+      return [];
+    }
+    const user = group.user ?? platform.apache.user;
+    const python = `${layout.venvDirs[group.venvName]}/bin/python`;
+    return commands.map((argv): RecipeStep => ({
+      kind: 'appCommand', phase, app: app.name, dir: layout.appDirs[app.name], user, group: group.group ?? user, home: layout.home,
+      argv: bootCommand(python, layout, app.name, argv, phase === 'release'),
+    }));
+  });
 }
 
 /** Every app's health check URL under a base URL, with the codes that count as healthy. */

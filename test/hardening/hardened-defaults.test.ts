@@ -89,7 +89,7 @@ describe('hardened defaults of the rendered config', () => {
   });
 
   test('fails for group root', () => {
-    expect(() => siteFixture({ group: { group: 'root' } })).toThrow('Stack/Site/Web: group "root" is invalid; expected a group other than root');
+    expect(() => siteFixture({ group: { group: 'root' } })).toThrow('Stack/Site/Web: group "root" is invalid; expected an unprivileged group: root gives its members system-wide rights');
   });
 
   test('fails when two long group names cut to the same default user', () => {

@@ -6,6 +6,7 @@ import {
   ApacheSite, ConfNode, DaemonGroup, directive, freePort, Platform, renderConf, serverConf, SiteLayout, SiteSpec,
   STANDALONE_MODULES, TlsCertificate, TlsOptions, vhostConf, VirtualEnv, WsgiApp,
 } from '../../lib';
+import { bootFiles } from '../../lib/provision/boot';
 import { HEALTH_PROBE_PY, healthProbeArgs } from '../../lib/provision/health';
 import { APACHE_MODULES_DIR, makeScratchDir, scratchLayout, syntaxCheck } from '../support/apache-check';
 
@@ -39,7 +40,13 @@ async function tlsSite(dir: string, certificate: (dir: string) => TlsCertificate
   const layout: SiteLayout = {
     ...scratchLayout(site.deployedLayout(), dir, false),
     appDirs: { [spec.apps[0].name]: HELLO }, venvDirs: { [spec.venvs[0].name]: venv }, port: httpPort, listen: false, mdStoreDir: path.join(dir, 'md'),
+    bootDir: path.join(dir, 'boot'), secretsDir: path.join(dir, 'secrets'), dataDir: path.join(dir, 'data'),
   };
+  // Apache runs each app through its generated entry script.
+  fs.mkdirSync(layout.bootDir, { recursive: true });
+  for (const file of bootFiles(spec, layout)) {
+    fs.writeFileSync(path.join(layout.bootDir, file.name), file.content, { mode: 0o644 });
+  }
   return { spec, layout, httpPort, httpsPort };
 }
 

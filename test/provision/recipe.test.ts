@@ -29,8 +29,8 @@ describe('buildRecipe', () => {
 
   test('runs the same steps in a fixed order', () => {
     expect(buildRecipe(provisionInputOf(site), OPTIONS).steps.map((s) => s.kind)).toEqual([
-      'packages', 'checkModWsgiPython', 'user', 'user', 'directory', 'directory', 'directory', 'installTree', 'installTree',
-      'venv', 'venv', 'apacheConfig', 'configTest', 'start', 'healthCheck',
+      'packages', 'checkModWsgiPython', 'user', 'user', 'directory', 'directory', 'directory', 'directory', 'installTree', 'installTree',
+      'venv', 'venv', 'bootFiles', 'protectTree', 'protectTree', 'apacheConfig', 'configTest', 'start', 'healthCheck',
     ]);
   });
 
