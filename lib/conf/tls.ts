@@ -41,7 +41,7 @@ export interface FileCertificateSpec {
 
 /**
  * Certificate and key in SSM parameters: root fetches them into the files
- * below while provisioning (the recipe's secrets step), Apache reads the files.
+ * below while provisioning (the recipe's ssmCertificate step), Apache reads the files.
  */
 export interface SsmCertificateSpec {
   readonly source: 'ssm';

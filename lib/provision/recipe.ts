@@ -82,10 +82,15 @@ export type RecipeStep =
     readonly disable: readonly (readonly string[])[];
   }
   /**
-   * A certificate kept in SSM: the secrets step fetches the two parameters into
-   * these root-only files. Until it does, this step checks the files are there.
+   * A certificate kept in SSM: root fetches the two parameters with the AWS client
+   * (as the secrets step does) and writes them into root-only PEM files.
    */
-  | { readonly kind: 'ssmCertificate'; readonly dir: string; readonly files: readonly { readonly parameterArn: string; readonly path: string }[] }
+  | {
+    readonly kind: 'ssmCertificate'; readonly python: string; readonly client: string;
+    /** The bundle's list of the two parameters (ARNs only). */
+    readonly spec: string;
+    readonly dir: string; readonly certificateFile: string; readonly privateKeyFile: string;
+  }
   /**
    * ACME: mod_md stages a new certificate, Apache serves it only after a graceful
    * restart. A timer does that whenever one is staged; at first boot the recipe
@@ -136,6 +141,8 @@ export const BUNDLE = {
   boot: 'boot',
   awsClient: 'aws_client.py',
   secrets: (group: string) => `secrets/${group}.json`,
+  /** The SSM parameters of a site's TLS certificate, in the AWS client's secrets format. */
+  tlsSsm: 'tls/ssm.json',
   serverConf: 'apache/server.conf',
   siteConf: 'apache/site.conf',
   app: (name: string) => `apps/${name}`,
@@ -214,8 +221,8 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
   const cert = tls?.spec.certificate;
   if (cert?.source === 'ssm') {
     steps.push({
-      kind: 'ssmCertificate', dir: path.posix.dirname(cert.certificateFile),
-      files: [{ parameterArn: cert.certificateParameterArn, path: cert.certificateFile }, { parameterArn: cert.privateKeyParameterArn, path: cert.privateKeyFile }],
+      kind: 'ssmCertificate', python: platform.pythonBinary, client: inBundle(BUNDLE.awsClient), spec: inBundle(BUNDLE.tlsSsm),
+      dir: path.posix.dirname(cert.certificateFile), certificateFile: cert.certificateFile, privateKeyFile: cert.privateKeyFile,
     });
   }
   const serverConfName = `wsgi-${spec.name}-server`;

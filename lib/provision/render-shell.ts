@@ -131,14 +131,17 @@ function renderStep(step: RecipeStep): string[] {
         ...step.enable.map((argv) => `${shellCommand(argv)} >/dev/null`),
         ...step.disable.map((argv) => `${shellCommand(argv)} >/dev/null 2>&1 || true`),
       ];
-    case 'ssmCertificate':
-      // The fetch itself belongs to the secrets step (root, instance role); until then the files must be there.
+    case 'ssmCertificate': {
+      // Fetched by root with the instance role into a 0600 file, split into the two PEM files; never printed.
+      const fetched = `${step.dir}/ssm.json.new`;
       return [
-        `log ${q('checking the TLS certificate files')}`,
+        `log ${q('fetching the TLS certificate from SSM')}`,
         shellCommand(['install', '-d', '-m', '0700', '-o', 'root', '-g', 'root', step.dir]),
-        ...step.files.map((f) => `[ -s ${q(f.path)} ] || fail ${q(`${f.path} is missing: it holds SSM parameter ${f.parameterArn}, which this recipe does not fetch yet`)}`),
-        ...step.files.map((f) => shellCommand(['chmod', '0600', f.path])),
+        `quiet ${shellCommand([step.python, step.client, 'secrets', step.spec, fetched])}`,
+        `quiet ${shellCommand([step.python, '-c', SPLIT_PEM_PY, fetched, step.certificateFile, step.privateKeyFile])}`,
+        shellCommand(['rm', '-f', fetched]),
       ];
+    }
     case 'acmeActivation':
       return renderAcmeActivation(step);
     case 'configTest':
@@ -151,6 +154,18 @@ function renderStep(step: RecipeStep): string[] {
       return [shellCommand([step.python, step.probe, ...healthProbeArgs(step.host, step.checks, 30)])];
   }
 }
+
+/** Writes the certificate and key of the fetched JSON into two 0600 files, each replaced atomically. */
+const SPLIT_PEM_PY = [
+  'import json, os, sys',
+  'with open(sys.argv[1], encoding="utf-8") as f:',
+  '    values = json.load(f)',
+  'for key, path in (("certificate", sys.argv[2]), ("privateKey", sys.argv[3])):',
+  '    fd = os.open(path + ".new", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)',
+  '    with os.fdopen(fd, "w", encoding="utf-8") as f:',
+  '        f.write(values[key].strip() + "\\n")',
+  '    os.replace(path + ".new", path)',
+].join('\n');
 
 /** The command that makes Apache serve staged certificates: a graceful restart. */
 function gracefulCommand(step: { mode: StartMode; service: string; ctl: string }): string[] {

@@ -1,8 +1,9 @@
-import { spawnSync } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ApacheSite, buildRecipe, Recipe, RecipeStep, renderShellScript, StartMode, TlsCertificate, WsgiApp } from '../../lib';
+import { ApacheSite, buildRecipe, freePort, Recipe, RecipeStep, renderShellScript, siteBundle, StartMode, TlsCertificate, WsgiApp } from '../../lib';
+import { AWS_CLIENT_PY } from '../../lib/provision/aws-client';
 import { provisionInputOf } from '../../lib/private/provision-input';
 import { FIXTURE_APP, newGroup, newSite } from '../util';
 
@@ -53,18 +54,21 @@ describe('provisioning recipe of a site with TLS', () => {
     expect(kinds).not.toContain('ssmCertificate');
   });
 
-  test('SSM: names the parameters and root-only files before the Apache config; fails clearly while the files are missing', () => {
-    const recipe = buildRecipe(provisionInputOf(ssm()), OPTIONS);
+  test('SSM: fetches the two parameters before the Apache config; the bundle names them by ARN only', () => {
+    const input = provisionInputOf(ssm());
+    const recipe = buildRecipe(input, OPTIONS);
     const kinds = recipe.steps.map((s) => s.kind);
     expect(kinds.indexOf('ssmCertificate')).toBeLessThan(kinds.indexOf('apacheConfig'));
     expect(step(recipe, 'ssmCertificate')).toEqual({
-      kind: 'ssmCertificate', dir: '/etc/cdktf-apache-wsgi/site/tls',
-      files: [
-        { parameterArn: CERT_ARN, path: '/etc/cdktf-apache-wsgi/site/tls/fullchain.pem' },
-        { parameterArn: KEY_ARN, path: '/etc/cdktf-apache-wsgi/site/tls/privkey.pem' },
-      ],
+      kind: 'ssmCertificate', python: '/usr/bin/python3.11', client: '/opt/cdktf-apache-wsgi/site/aws_client.py', spec: '/opt/cdktf-apache-wsgi/site/tls/ssm.json',
+      dir: '/etc/cdktf-apache-wsgi/site/tls', certificateFile: '/etc/cdktf-apache-wsgi/site/tls/fullchain.pem', privateKeyFile: '/etc/cdktf-apache-wsgi/site/tls/privkey.pem',
     });
-    expect(renderShellScript(recipe)).toContain(`[ -s /etc/cdktf-apache-wsgi/site/tls/privkey.pem ] || fail '/etc/cdktf-apache-wsgi/site/tls/privkey.pem is missing: it holds SSM parameter ${KEY_ARN}, which this recipe does not fetch yet'`);
+    const bundle = siteBundle(input, OPTIONS);
+    expect(JSON.parse(bundle.get('tls/ssm.json')!.content.toString())).toEqual([
+      { envVar: 'certificate', store: 'ssm-parameter', arn: CERT_ARN },
+      { envVar: 'privateKey', store: 'ssm-parameter', arn: KEY_ARN },
+    ]);
+    expect(bundle.has('aws_client.py')).toBe(true);
   });
 });
 
@@ -112,5 +116,76 @@ describe('ACME activation step, run in a real shell', () => {
     const res = run(store, 0);
     expect(res.status).toBe(1);
     expect(res.stderr).toContain('[provision] ERROR: no certificate for example.com after 0 s: the name must resolve to this host and port 80 be reachable from the internet');
+  });
+});
+
+// The SSM certificate step, run in a real shell against a local stand-in for
+// SSM's GetParameter (no AWS here): the AWS client signs and sends the calls.
+describe('SSM certificate step, run in a real shell', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'caw-ssm-'));
+  const CERT = '-----BEGIN CERTIFICATE-----\nMIIBcert\n-----END CERTIFICATE-----';
+  const KEY = '-----BEGIN PRIVATE KEY-----\nMIIBkey\n-----END PRIVATE KEY-----';
+  let server: ChildProcess;
+  let port: number;
+
+  beforeAll(async () => {
+    port = await freePort();
+    const values = JSON.stringify({ [CERT_ARN]: CERT, [KEY_ARN]: KEY });
+    // Answers GetParameter WithDecryption for the two ARNs, only when the request is SigV4-signed.
+    const stub = [
+      'import http.server, json, sys',
+      `VALUES = json.loads(${JSON.stringify(values)})`,
+      'class H(http.server.BaseHTTPRequestHandler):',
+      '    def do_POST(self):',
+      '        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))',
+      '        ok = (self.headers["X-Amz-Target"] == "AmazonSSM.GetParameter" and body.get("WithDecryption") is True',
+      '              and self.headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/") and body["Name"] in VALUES)',
+      '        out = json.dumps({"Parameter": {"Value": VALUES[body["Name"]]}} if ok else {"__type": "AccessDeniedException"}).encode()',
+      '        self.send_response(200 if ok else 400)',
+      '        self.send_header("Content-Length", str(len(out)))',
+      '        self.end_headers()',
+      '        self.wfile.write(out)',
+      '    def log_message(self, *args):',
+      '        pass',
+      `http.server.HTTPServer(("127.0.0.1", ${port}), H).serve_forever()`,
+    ].join('\n');
+    server = spawn('python3', ['-c', stub], { stdio: 'ignore' });
+    for (let i = 0; i < 100 && spawnSync('curl', ['-s', '-o', '/dev/null', `http://127.0.0.1:${port}/`]).status !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+
+  afterAll(() => {
+    server?.kill('SIGTERM');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('writes the certificate and key into root-only files and leaves no fetched copy behind', () => {
+    // GIVEN the bundle's client and parameter list
+    const bundle = siteBundle(provisionInputOf(ssm()), OPTIONS);
+    fs.writeFileSync(path.join(dir, 'aws_client.py'), AWS_CLIENT_PY);
+    fs.writeFileSync(path.join(dir, 'ssm.json'), bundle.get('tls/ssm.json')!.content);
+    const tlsDir = path.join(dir, 'tls');
+    const script = renderShellScript({
+      siteName: 'site', platformId: 'test',
+      steps: [{
+        kind: 'ssmCertificate', python: 'python3', client: path.join(dir, 'aws_client.py'), spec: path.join(dir, 'ssm.json'),
+        dir: tlsDir, certificateFile: path.join(tlsDir, 'fullchain.pem'), privateKeyFile: path.join(tlsDir, 'privkey.pem'),
+      }],
+    });
+    // WHEN the step runs with credentials in the environment and SSM's endpoint on loopback
+    const res = spawnSync('sh', ['-c', script], {
+      encoding: 'utf8', timeout: 30_000,
+      env: { PATH: process.env.PATH, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_ENDPOINT_URL_SSM: `http://127.0.0.1:${port}` },
+    });
+    // THEN both files hold the values, readable by their owner only, and nothing was printed of them
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+    expect(fs.readFileSync(path.join(tlsDir, 'fullchain.pem'), 'utf8')).toBe(`${CERT}\n`);
+    expect(fs.readFileSync(path.join(tlsDir, 'privkey.pem'), 'utf8')).toBe(`${KEY}\n`);
+    expect(fs.statSync(path.join(tlsDir, 'privkey.pem')).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(tlsDir).mode & 0o777).toBe(0o700);
+    expect(fs.readdirSync(tlsDir).sort()).toEqual(['fullchain.pem', 'privkey.pem']);
+    expect(res.stdout).not.toContain('MIIB');
   });
 });
