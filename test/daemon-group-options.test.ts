@@ -158,7 +158,7 @@ describe('DaemonGroup option props', () => {
     ['newrelicConfigFile', '/etc/nr.ini', /newrelicConfigFile "\/etc\/nr.ini" is invalid; expected no value: mod_wsgi 6.0 removed the New Relic options/],
     ['home', '/root', /home "\/root" is invalid; expected no value: the library sets home= .* \(home= is set by the library\)/],
     ['pythonHome', '/usr', /pythonHome "\/usr" is invalid; expected no value: python-home= is the root of the group's virtualEnv/],
-    ['pythonPath', '/srv/lib', /pythonPath "\/srv\/lib" is invalid; expected no value: the library sets python-path= itself/],
+    ['pythonPath', '/srv/lib', /pythonPath "\/srv\/lib" is invalid; expected no value: use WsgiApp.pythonPaths; the app.s source directory is always on sys.path/],
   ])('fails on the refused or library-owned option %s, with the reason', (prop, value, message) => {
     // GIVEN a JavaScript caller passing an option the typed props do not have
     const { site } = newSite();

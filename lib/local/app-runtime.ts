@@ -4,6 +4,8 @@ import * as path from 'path';
 import { SiteLayout, SiteSpec } from '../conf/site-spec';
 import { bootCommand, bootFiles, secretsFile } from '../provision/boot';
 
+const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 /** How the local runner gives apps what a host gives them. */
 export interface LocalAppRuntime {
   /** User the daemons and release commands run as (root runs); undefined: the current user. */
@@ -54,8 +56,15 @@ export function installAppRuntime(spec: SiteSpec, layout: SiteLayout, runtime: L
   for (const group of spec.groups) {
     for (const dir of group.dataDirectories) {
       const full = path.join(layout.dataDir, group.name, dir.name);
-      fs.mkdirSync(full, { recursive: true, mode: 0o700 });
+      // Parents passable (0755), the directory itself private to the daemons' user.
+      fs.mkdirSync(path.dirname(full), { recursive: true, mode: 0o755 });
+      if (!fs.existsSync(full)) {
+        fs.mkdirSync(full, { mode: 0o700 });
+      }
       chownTo(runtime.runAs, full);
+      if (runtime.runAs && spawnSync('runuser', ['-u', runtime.runAs, '--', 'test', '-w', full], { env: { PATH: SYSTEM_PATH } }).status !== 0) {
+        throw new Error(`${spec.constructPath}: data directory ${full} is not writable by ${runtime.runAs}, the user the daemons run as: let it pass through every parent directory (chmod o+x)`);
+      }
     }
   }
 }
@@ -98,7 +107,7 @@ function runCommands(spec: SiteSpec, layout: SiteLayout, runtime: LocalAppRuntim
       const command = bootCommand(python, layout, app.name, argv, kind === 'release');
       // Release commands run as the daemons do; build commands as the owner of the copy.
       const [cmd, ...args] = kind === 'release' && runtime.runAs ? ['runuser', '-u', runtime.runAs, '--', ...command] : command;
-      const result = spawnSync(cmd, args, { encoding: 'utf8', env: { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', HOME: layout.home } });
+      const result = spawnSync(cmd, args, { encoding: 'utf8', env: { PATH: SYSTEM_PATH, LANG: 'C.UTF-8', HOME: layout.home } });
       if (result.status !== 0) {
         throw new Error(`${kind} command of app ${app.name} failed (${result.error?.message ?? `exit ${result.status ?? result.signal}`}): ${argv.join(' ')}\n${result.stdout}${result.stderr}`);
       }
