@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Testing, TerraformStack } from 'cdktf';
 import {
-  ApacheSite, ConfNode, DaemonGroup, directive, freePort, Platform, renderConf, serverConf, SiteLayout, SiteSpec,
+  ApacheSite, ConfNode, DaemonGroup, directive, freePort, RunningSite, startLocalSite, Platform, renderConf, serverConf, SiteLayout, SiteSpec,
   STANDALONE_MODULES, TlsCertificate, TlsOptions, vhostConf, VirtualEnv, WsgiApp,
 } from '../../lib';
 import { bootFiles } from '../../lib/provision/boot';
@@ -259,5 +259,29 @@ describe('HTTPS on the host, certificate by ACME (mod_md), on real Apache withou
     const res = head(served!, `http://${DOMAIN}:${served!.httpPort}/.well-known/acme-challenge/x`);
     expect(res.status).toBe(404);
     expect(res.headers.location).toBeUndefined();
+  });
+});
+
+// The local runner serves a site on one loopback port: a TLS site runs there as plain HTTP.
+describe('a local run of a site with TLS', () => {
+  let run: RunningSite | undefined;
+
+  afterAll(async () => {
+    await run?.stop();
+  });
+
+  test('serves the app over plain HTTP on its one port, without redirecting', async () => {
+    // GIVEN a site with an ACME certificate
+    const stack = new TerraformStack(Testing.app(), 'local-tls');
+    const site = new ApacheSite(stack, 'Site', {
+      platform: Platform.DEBIAN_12, serverName: DOMAIN,
+      tls: { certificate: TlsCertificate.acme({ contactEmail: 'admin@example.test', acceptTermsOfService: true }) },
+    });
+    new WsgiApp(site, 'WebApp', { mountPath: '/', source: HELLO, scriptFile: 'wsgi.py', daemonGroup: new DaemonGroup(site, 'Web', { virtualEnv: new VirtualEnv(stack, 'Env') }) });
+    // WHEN it runs locally
+    run = await startLocalSite(site);
+    // THEN the app answers over HTTP, with no redirect and no HSTS
+    const res = curl(['-s', '-o', '/dev/null', '-w', '%{http_code} %header{strict-transport-security}', `${run.url}/`]);
+    expect(res.stdout).toBe('200 ');
   });
 });
