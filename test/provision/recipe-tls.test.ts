@@ -1,9 +1,10 @@
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ApacheSite, buildRecipe, freePort, Recipe, RecipeStep, renderShellScript, siteBundle, StartMode, TlsCertificate, WsgiApp } from '../../lib';
+import { ApacheSite, buildRecipe, Recipe, RecipeStep, renderShellScript, siteBundle, StartMode, TlsCertificate, WsgiApp } from '../../lib';
 import { AWS_CLIENT_PY } from '../../lib/provision/aws-client';
+import { AwsStandIn, FAKE_KEY_ID, FAKE_SECRET, startAwsStandIn } from '../realapps/aws-stand-in';
 import { provisionInputOf } from '../../lib/private/provision-input';
 import { FIXTURE_APP, newGroup, newSite } from '../util';
 
@@ -119,48 +120,35 @@ describe('ACME activation step, run in a real shell', () => {
   });
 });
 
-// The SSM certificate step, run in a real shell against a local stand-in for
-// SSM's GetParameter (no AWS here): the AWS client signs and sends the calls.
+// The SSM certificate step, run in a real shell against the local stand-in for
+// SSM's GetParameter (no AWS here), which checks every request's SigV4 signature.
 describe('SSM certificate step, run in a real shell', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'caw-ssm-'));
   const CERT = '-----BEGIN CERTIFICATE-----\nMIIBcert\n-----END CERTIFICATE-----';
   const KEY = '-----BEGIN PRIVATE KEY-----\nMIIBkey\n-----END PRIVATE KEY-----';
-  let server: ChildProcess;
-  let port: number;
+  let aws: AwsStandIn;
+
+  function shell(script: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn('sh', ['-c', script], { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => { stdout += d; });
+      child.stderr.on('data', (d) => { stderr += d; });
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+  }
 
   beforeAll(async () => {
-    port = await freePort();
-    const values = JSON.stringify({ [CERT_ARN]: CERT, [KEY_ARN]: KEY });
-    // Answers GetParameter WithDecryption for the two ARNs, only when the request is SigV4-signed.
-    const stub = [
-      'import http.server, json, sys',
-      `VALUES = json.loads(${JSON.stringify(values)})`,
-      'class H(http.server.BaseHTTPRequestHandler):',
-      '    def do_POST(self):',
-      '        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))',
-      '        ok = (self.headers["X-Amz-Target"] == "AmazonSSM.GetParameter" and body.get("WithDecryption") is True',
-      '              and self.headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/") and body["Name"] in VALUES)',
-      '        out = json.dumps({"Parameter": {"Value": VALUES[body["Name"]]}} if ok else {"__type": "AccessDeniedException"}).encode()',
-      '        self.send_response(200 if ok else 400)',
-      '        self.send_header("Content-Length", str(len(out)))',
-      '        self.end_headers()',
-      '        self.wfile.write(out)',
-      '    def log_message(self, *args):',
-      '        pass',
-      `http.server.HTTPServer(("127.0.0.1", ${port}), H).serve_forever()`,
-    ].join('\n');
-    server = spawn('python3', ['-c', stub], { stdio: 'ignore' });
-    for (let i = 0; i < 100 && spawnSync('curl', ['-s', '-o', '/dev/null', `http://127.0.0.1:${port}/`]).status !== 0; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    aws = await startAwsStandIn({ [CERT_ARN]: CERT, [KEY_ARN]: KEY });
   });
 
-  afterAll(() => {
-    server?.kill('SIGTERM');
+  afterAll(async () => {
+    await aws?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('writes the certificate and key into root-only files and leaves no fetched copy behind', () => {
+  test('writes the certificate and key into root-only files and leaves no fetched copy behind', async () => {
     // GIVEN the bundle's client and parameter list
     const bundle = siteBundle(provisionInputOf(ssm()), OPTIONS);
     fs.writeFileSync(path.join(dir, 'aws_client.py'), AWS_CLIENT_PY);
@@ -174,13 +162,16 @@ describe('SSM certificate step, run in a real shell', () => {
       }],
     });
     // WHEN the step runs with credentials in the environment and SSM's endpoint on loopback
-    const res = spawnSync('sh', ['-c', script], {
-      encoding: 'utf8', timeout: 30_000,
-      env: { PATH: process.env.PATH, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_ENDPOINT_URL_SSM: `http://127.0.0.1:${port}` },
-    });
-    // THEN both files hold the values, readable by their owner only, and nothing was printed of them
+    // (asynchronously: the stand-in answers from this process's event loop)
+    const res = await shell(script, { PATH: process.env.PATH, AWS_ACCESS_KEY_ID: FAKE_KEY_ID, AWS_SECRET_ACCESS_KEY: FAKE_SECRET, AWS_ENDPOINT_URL_SSM: aws.url });
+    // THEN both parameters were read with signed, decrypting GetParameter calls
     expect(res.stderr).toBe('');
     expect(res.status).toBe(0);
+    expect(aws.calls).toEqual([
+      { target: 'AmazonSSM.GetParameter', name: CERT_ARN, signatureOk: true },
+      { target: 'AmazonSSM.GetParameter', name: KEY_ARN, signatureOk: true },
+    ]);
+    // AND both files hold the values, readable by their owner only, and nothing was printed of them
     expect(fs.readFileSync(path.join(tlsDir, 'fullchain.pem'), 'utf8')).toBe(`${CERT}\n`);
     expect(fs.readFileSync(path.join(tlsDir, 'privkey.pem'), 'utf8')).toBe(`${KEY}\n`);
     expect(fs.statSync(path.join(tlsDir, 'privkey.pem')).mode & 0o777).toBe(0o600);
