@@ -1,4 +1,6 @@
 export * from './errors';
+// The providers' hosts are separate entry points (`cdktf-apache-wsgi/docker`,
+// `cdktf-apache-wsgi/aws`) so this one loads with cdktf and constructs alone.
 export * from './conf';
 export * from './platform';
 export * from './application-group';
@@ -11,7 +13,5 @@ export * from './daemon-group';
 export * from './wsgi-app';
 export * from './local';
 export * from './provision';
-export * from './docker-host';
-export * from './ec2-host';
 export * from './site-host';
 export * from './tls';

@@ -121,7 +121,9 @@ export class TlsCertificate {
    * The certificate as plain data for one site.
    * @internal
    */
-  public _toSpec(site: IConstruct, names: { readonly siteName: string; readonly domains: readonly string[] }, profile: TlsProfile): TlsCertificateSpec {
+  public _toSpec(
+    site: IConstruct, names: { readonly siteName: string; readonly domains: readonly string[] }, profile: TlsProfile,
+  ): TlsCertificateSpec {
     const source = this.source;
     switch (source.source) {
       case 'acme':

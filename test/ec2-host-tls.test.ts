@@ -1,6 +1,8 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { App, Testing, TerraformStack } from 'cdktf';
-import { ApacheSite, DaemonGroup, DockerHost, Ec2Host, Ec2HostProps, Platform, TlsCertificate, TlsOptions, VirtualEnv, WsgiApp } from '../lib';
+import { ApacheSite, DaemonGroup, Platform, TlsCertificate, TlsOptions, VirtualEnv, WsgiApp } from '../lib';
+import { Ec2Host, Ec2HostProps } from '../lib/aws';
+import { DockerHost } from '../lib/docker';
 import { OFFLINE_AWS, synthForTerraform } from './provision/terraform';
 import { FIXTURE_APP, warningsOf } from './util';
 

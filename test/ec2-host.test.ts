@@ -1,11 +1,13 @@
 import { execFileSync } from 'child_process';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Testing, TerraformStack } from 'cdktf';
 import { Ec2SiteStack } from '../examples/ec2-site/main';
-import { ApacheSite, AppSecret, DaemonGroup, Ec2Host, Platform, VirtualEnv, WsgiApp } from '../lib';
+import { ApacheSite, AppSecret, DaemonGroup, Platform, VirtualEnv, WsgiApp } from '../lib';
+import { Ec2Host } from '../lib/aws';
 import { OFFLINE_AWS, synthForTerraform } from './provision/terraform';
 import { FIXTURE_APP } from './util';
 
@@ -106,7 +108,7 @@ describe('Ec2Host', () => {
     const source = fs.mkdtempSync(path.join(os.tmpdir(), 'caw-big-'));
     try {
       fs.copyFileSync(path.join(FIXTURE_APP, 'wsgi.py'), path.join(source, 'wsgi.py'));
-      fs.writeFileSync(path.join(source, 'blob.bin'), require('crypto').randomBytes(20_000));
+      fs.writeFileSync(path.join(source, 'blob.bin'), crypto.randomBytes(20_000));
       const s = new TerraformStack(Testing.app(), 's');
       new AwsProvider(s, 'Aws', { region: 'us-east-1' });
       const site = new ApacheSite(s, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example' });

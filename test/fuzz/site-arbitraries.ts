@@ -265,9 +265,9 @@ export function buildSite(def: SiteDef, sourceRoot: string, partial: (b: BuiltSi
   const app = new App({ outdir: path.join(sourceRoot, 'cdktf.out') });
   const stack = new TerraformStack(app, 'Stack');
   partial({ app, stack });
-  const siteProps = withTokens(def.site) as Record<string, unknown>;
-  const logLevel = typeof siteProps.logLevel === 'string' ? (LogLevel as any)[siteProps.logLevel] : undefined;
-  const site = new ApacheSite(stack, def.siteId, { ...(siteProps as any), logLevel, platform: Platform.ALL[def.platform] });
+  const resolvedSiteProps = withTokens(def.site) as Record<string, unknown>;
+  const logLevel = typeof resolvedSiteProps.logLevel === 'string' ? (LogLevel as any)[resolvedSiteProps.logLevel] : undefined;
+  const site = new ApacheSite(stack, def.siteId, { ...(resolvedSiteProps as any), logLevel, platform: Platform.ALL[def.platform] });
   partial({ app, stack, site });
   const platform = Platform.ALL[def.platform];
   const venvs = def.venvs.map((v, i) => {
