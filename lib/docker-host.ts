@@ -10,7 +10,7 @@ import { HOST_CPUS_VARIABLE, needsHostCpus } from './conf/site-spec';
 import { renderDockerfile } from './provision/dockerfile';
 import { healthChecks, StartMode } from './provision/recipe';
 import { onStackOutput } from './private/synth-output';
-import { checkInt, checkPattern } from './private/validate';
+import { checkInt, checkPattern, propError } from './private/validate';
 import { SiteHost, SiteHostProps } from './site-host';
 
 export interface DockerHostProps extends SiteHostProps {
@@ -50,6 +50,9 @@ export class DockerHost extends SiteHost {
     super(scope, id, props);
     // A container runs wherever it is started: its daemon processes follow that machine's nproc.
     this.site._addHost(undefined);
+    if (this.site.httpsPort !== undefined) {
+      throw propError(this, 'site', this.site.node.path, 'a site without tls: a container publishes one plain HTTP port; end TLS in front of it (and set trustedProxies)');
+    }
     this.containerPort = checkInt(this, 'containerPort', props.containerPort ?? 8080, 1024, 65_535);
     const hostPort = checkInt(this, 'hostPort', props.hostPort ?? 8080, 1, 65_535);
     const publishAddress = checkPattern(this, 'publishAddress', props.publishAddress ?? '127.0.0.1', /^[0-9a-fA-F:.]+$/, 'an IP address such as "127.0.0.1"');

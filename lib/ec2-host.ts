@@ -5,7 +5,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { Lazy, TerraformOutput } from 'cdktf';
+import { Annotations, Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { cloudConfig, USER_DATA_LIMIT_BYTES } from './provision/cloud-init';
 import { SecretStore } from './app-secret';
@@ -29,7 +29,7 @@ export interface Ec2HostProps extends SiteHostProps {
   /** @default - the default VPC */
   readonly vpcId?: string;
   /**
-   * CIDR blocks allowed to reach the site's port. Nothing else is open:
+   * CIDR blocks allowed to reach the site's port (with TLS: its HTTP and HTTPS ports). Nothing else is open:
    * administration goes through SSM Session Manager, not SSH.
    * @default ['0.0.0.0/0']
    */
@@ -51,7 +51,7 @@ const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/;
 /**
  * An EC2 instance that provisions the site at first boot with the same recipe
  * as every other host (cloud-init user data). IMDSv2 only, encrypted root
- * volume, SSM instead of SSH, ingress only on the site's port.
+ * volume, SSM instead of SSH, ingress only on the site's port (with TLS: HTTP and HTTPS ports).
  * Any change to the site changes the user data and so replaces the instance.
  */
 export class Ec2Host extends SiteHost {
@@ -74,10 +74,16 @@ export class Ec2Host extends SiteHost {
     // Daemon processes follow the instance's vCPUs, known here for the common families.
     site._addHost(ec2InstanceVcpus(instanceType));
 
+    const tls = site.toSpec().tls;
+    const ingress = (description: string, port: number) => ({
+      description, protocol: 'tcp', fromPort: port, toPort: port,
+      cidrBlocks: allowedCidrs.filter((c) => !c.includes(':')), ipv6CidrBlocks: allowedCidrs.filter((c) => c.includes(':')),
+    });
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
-      description: `${site.siteName}: HTTP to the Apache site only`,
+      description: `${site.siteName}: ${tls ? 'HTTPS (and HTTP redirect)' : 'HTTP'} to the Apache site only`,
       vpcId: props.vpcId,
-      ingress: [{ description: 'site', protocol: 'tcp', fromPort: site.port, toPort: site.port, cidrBlocks: allowedCidrs.filter((c) => !c.includes(':')), ipv6CidrBlocks: allowedCidrs.filter((c) => c.includes(':')) }],
+      // With TLS the HTTP port stays open: it redirects to HTTPS and answers ACME http-01 challenges.
+      ingress: tls ? [ingress('site-http', site.port), ingress('site-https', tls.httpsPort)] : [ingress('site', site.port)],
       // Package installs at first boot and SSM need outbound HTTPS/HTTP.
       egress: [{ description: 'outbound', protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'] }],
       tags,
@@ -91,6 +97,9 @@ export class Ec2Host extends SiteHost {
       tags,
     });
     new IamRolePolicyAttachment(this, 'Ssm', { role: this.role.name, policyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' });
+    if (tls?.certificate.source === 'acme' && !allowedCidrs.includes('0.0.0.0/0')) {
+      Annotations.of(this).addWarning('allowedCidrs does not include 0.0.0.0/0, but the ACME CA validates the domain over port 80 from addresses of its own: the certificate cannot be issued');
+    }
     // Read access to exactly the parameters and secrets named: the app's own
     // (ssmParameterArns) and those the recipe resolves for the daemon groups.
     // Rendered at synth, when every app has been added.
@@ -132,7 +141,15 @@ export class Ec2Host extends SiteHost {
       },
     });
 
-    this.url = new TerraformOutput(this, 'Url', { value: `http://${this.instance.publicDns}${site.port === 80 ? '' : `:${site.port}`}/` });
+    this.url = new TerraformOutput(this, 'Url', {
+      value: tls
+        ? `https://${site.serverName}${tls.httpsPort === 443 ? '' : `:${tls.httpsPort}`}/`
+        : `http://${this.instance.publicDns}${site.port === 80 ? '' : `:${site.port}`}/`,
+    });
+    if (tls) {
+      // The domain must resolve to the instance before a CA can validate it (ACME) or browsers reach it.
+      new TerraformOutput(this, 'PublicIp', { value: this.instance.publicIp });
+    }
     new TerraformOutput(this, 'InstanceId', { value: this.instance.id });
   }
 
@@ -145,7 +162,10 @@ export class Ec2Host extends SiteHost {
 /** IAM statements reading exactly the given parameters and the site's secrets; a no-op deny when there are none. */
 function secretReadStatements(parameterArns: readonly string[], spec: SiteSpec): object[] {
   const secrets = groupSecrets(spec).flatMap((g) => g.secrets);
-  const ssm = [...new Set([...parameterArns, ...secrets.filter((s) => s.store === SecretStore.SSM_PARAMETER).map((s) => s.arn)])];
+  // A certificate kept in SSM is read by root at provisioning, like the groups' secrets.
+  const cert = spec.tls?.certificate;
+  const tlsArns = cert?.source === 'ssm' ? [cert.certificateParameterArn, cert.privateKeyParameterArn] : [];
+  const ssm = [...new Set([...parameterArns, ...secrets.filter((s) => s.store === SecretStore.SSM_PARAMETER).map((s) => s.arn), ...tlsArns])];
   const secretsManager = [...new Set(secrets.filter((s) => s.store === SecretStore.SECRETS_MANAGER).map((s) => s.arn))];
   const statements: object[] = [];
   if (ssm.length > 0) {

@@ -23,6 +23,7 @@ export function deployedLayout(spec: SiteSpec, apache: ApacheLayout, overrides: 
     daemonUsers: true,
     listen: spec.port !== 80,
     hostFactsFile: `${root}/host.conf`,
+    mdStoreDir: apache.tls?.mdStoreDir,
     ...overrides,
   };
 }

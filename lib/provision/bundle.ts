@@ -37,6 +37,14 @@ export function siteBundle(input: ProvisionInput, options: RecipeOptions): Bundl
   add(BUNDLE.serverConf, conf['server.conf']);
   add(BUNDLE.siteConf, conf['site.conf']);
   const secrets = groupSecrets(spec);
+  const cert = spec.tls?.certificate;
+  if (cert?.source === 'ssm') {
+    add(BUNDLE.awsClient, AWS_CLIENT_PY);
+    add(BUNDLE.tlsSsm, `${JSON.stringify([
+      { envVar: 'certificate', store: 'ssm-parameter', arn: cert.certificateParameterArn },
+      { envVar: 'privateKey', store: 'ssm-parameter', arn: cert.privateKeyParameterArn },
+    ], undefined, 2)}\n`);
+  }
   if (secrets.length > 0) {
     add(BUNDLE.awsClient, AWS_CLIENT_PY);
     // References (ARNs) only: the values are fetched on the host.

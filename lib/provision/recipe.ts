@@ -74,6 +74,8 @@ export type RecipeStep =
     readonly listenFile: string;
     readonly listenFileOwned: boolean;
     readonly port: number;
+    /** With TLS: the HTTPS port, listened on besides `port`. */
+    readonly httpsPort?: number;
     /** Commands that enable modules, the config and the site. */
     readonly enable: readonly (readonly string[])[];
     /** Commands that take the distro's default site away; may fail. */
@@ -81,6 +83,22 @@ export type RecipeStep =
   }
   /** Writes `Define <variable> <nproc>` to path: the host's CPU count, read by the config at Apache start. */
   | { readonly kind: 'hostFacts'; readonly path: string; readonly cpusVariable: string }
+  /**
+   * A certificate kept in SSM: root fetches the two parameters with the AWS client
+   * (as the secrets step does) and writes them into root-only PEM files.
+   */
+  | {
+    readonly kind: 'ssmCertificate'; readonly python: string; readonly client: string;
+    /** The bundle's list of the two parameters (ARNs only). */
+    readonly spec: string;
+    readonly dir: string; readonly certificateFile: string; readonly privateKeyFile: string;
+  }
+  /**
+   * ACME: mod_md stages a new certificate, Apache serves it only after a graceful
+   * restart. A timer does that whenever one is staged; at first boot the recipe
+   * waits for the first certificate (bounded) and activates it.
+   */
+  | { readonly kind: 'acmeActivation'; readonly mode: StartMode; readonly mdStoreDir: string; readonly domain: string; readonly waitSec: number; readonly service: string; readonly ctl: string }
   | { readonly kind: 'configTest'; readonly argv: readonly string[] }
   | { readonly kind: 'start'; readonly mode: StartMode; readonly service: string; readonly ctl: string }
   | { readonly kind: 'healthCheck'; readonly python: string; readonly probe: string; readonly host: string; readonly checks: readonly HealthCheck[] };
@@ -125,6 +143,8 @@ export const BUNDLE = {
   boot: 'boot',
   awsClient: 'aws_client.py',
   secrets: (group: string) => `secrets/${group}.json`,
+  /** The SSM parameters of a site's TLS certificate, in the AWS client's secrets format. */
+  tlsSsm: 'tls/ssm.json',
   serverConf: 'apache/server.conf',
   siteConf: 'apache/site.conf',
   app: (name: string) => `apps/${name}`,
@@ -134,6 +154,9 @@ export const BUNDLE = {
 
 /** Modules the rendered config uses beyond those every distro enables. */
 const MODULES = ['wsgi', 'headers', 'reqtimeout', 'alias', 'mime'];
+
+/** How long first provisioning waits for the first ACME certificate. */
+export const ACME_FIRST_CERTIFICATE_WAIT_SEC = 300;
 
 /**
  * The one provisioning recipe of a site, shared by every host type so a
@@ -145,9 +168,10 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
   const inBundle = (rel: string) => path.posix.join(options.bundleDir, rel);
 
   const os = platform.os;
+  const tls = spec.tls ? { spec: spec.tls, facts: tlsFacts(platform) } : undefined;
   const steps: RecipeStep[] = [{
     kind: 'packages', refresh: os.packageManager.refresh, install: os.packageManager.install,
-    clean: os.packageManager.clean, packages: platform.systemPackages,
+    clean: os.packageManager.clean, packages: [...platform.systemPackages, ...(tls?.facts.packages ?? [])],
   }];
   if (platform.modWsgiSource === ModWsgiSource.PIP) {
     steps.push({ kind: 'pipModWsgi', python: platform.pythonBinary, requirement: platform.modWsgiPackage, dir: `${layout.home}/mod_wsgi`, loadConf: apache.modWsgiLoadConf });
@@ -199,6 +223,13 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
   if (needsHostCpus(spec) && layout.hostFactsFile !== undefined) {
     steps.push({ kind: 'hostFacts', path: layout.hostFactsFile, cpusVariable: HOST_CPUS_VARIABLE });
   }
+  const cert = tls?.spec.certificate;
+  if (cert?.source === 'ssm') {
+    steps.push({
+      kind: 'ssmCertificate', python: platform.pythonBinary, client: inBundle(BUNDLE.awsClient), spec: inBundle(BUNDLE.tlsSsm),
+      dir: path.posix.dirname(cert.certificateFile), certificateFile: cert.certificateFile, privateKeyFile: cert.privateKeyFile,
+    });
+  }
   const serverConfName = `wsgi-${spec.name}-server`;
   const siteConfName = `wsgi-${spec.name}-site`;
   steps.push(
@@ -211,8 +242,9 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
       listenFile: apache.listenFile,
       listenFileOwned: apache.listenFileOwned,
       port: options.port,
+      httpsPort: tls?.spec.httpsPort,
       enable: [
-        ...(apache.enableModules ? [[...apache.enableModules, ...MODULES]] : []),
+        ...(apache.enableModules ? [[...apache.enableModules, ...MODULES, ...(tls?.facts.modules ?? [])]] : []),
         ...(apache.enableConf ? [[...apache.enableConf, serverConfName]] : []),
         ...(apache.enableSite ? [[...apache.enableSite, siteConfName]] : []),
       ],
@@ -225,15 +257,27 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
     // run with them before the new code takes traffic.
     steps.push(...secretSteps(input, options));
     steps.push(...appCommands(input, 'release'));
-    steps.push(
-      { kind: 'start', mode: options.startMode, service: apache.service, ctl: apache.ctl },
-      {
-        kind: 'healthCheck', python: platform.pythonBinary, probe: inBundle(BUNDLE.healthProbe), host: spec.serverName,
-        checks: healthChecks(spec, `http://127.0.0.1:${options.port}`),
-      },
-    );
+    steps.push({ kind: 'start', mode: options.startMode, service: apache.service, ctl: apache.ctl });
+    if (cert?.source === 'acme') {
+      steps.push({
+        kind: 'acmeActivation', mode: options.startMode, mdStoreDir: tls!.facts.mdStoreDir, domain: cert.domains[0],
+        waitSec: ACME_FIRST_CERTIFICATE_WAIT_SEC, service: apache.service, ctl: apache.ctl,
+      });
+    }
+    steps.push({
+      kind: 'healthCheck', python: platform.pythonBinary, probe: inBundle(BUNDLE.healthProbe), host: spec.serverName,
+      // With TLS, plain HTTP only redirects: the apps are checked over HTTPS.
+      checks: healthChecks(spec, tls ? `https://127.0.0.1:${tls.spec.httpsPort}` : `http://127.0.0.1:${options.port}`),
+    });
   }
   return { siteName: spec.name, platformId: platform.id, steps };
+}
+
+function tlsFacts(platform: Platform) {
+  if (!platform.apache.tls) {
+    throw new Error(`${platform.id}: the platform catalog has no TLS facts for this platform`);
+  }
+  return platform.apache.tls;
 }
 
 /** The secrets each daemon group's apps use, as the bundle's secrets/<group>.json lists them. */
