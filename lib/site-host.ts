@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { ApacheSite } from './apache-site';
 import { Bundle, siteBundle } from './provision/bundle';
-import { RecipeOptions } from './provision/recipe';
+import { ProvisionInput, RecipeOptions } from './provision/recipe';
 import { provisionInputOf } from './private/provision-input';
 import { propError } from './private/validate';
 
@@ -28,6 +28,11 @@ export abstract class SiteHost extends Construct {
 
   /** The bundle this host ships; rendered at synth, after every app was added. */
   protected bundle(options: RecipeOptions): Bundle {
-    return siteBundle(provisionInputOf(this.site), options);
+    return siteBundle(this.provisionInput(), options);
+  }
+
+  /** The site as the provisioning layer takes it; a host that sits behind a proxy adds it to the trusted proxies. */
+  protected provisionInput(): ProvisionInput {
+    return provisionInputOf(this.site);
   }
 }

@@ -3,7 +3,10 @@
 #   system-deps.sh examples   Apache + mod_wsgi (+ venv) to serve the example sites
 #   system-deps.sh test       the same, plus debootstrap (the recipe's Debian 12 root),
 #                             cloud-init (the user-data schema check) and git (the
-#                             packaging test packs the tracked files, as a clone has them)
+#                             packaging test packs the tracked files, as a clone has them),
+#                             systemd-container, haproxy, nftables and iproute2 (the EC2
+#                             first-boot and rolling-deploy roots, their load balancer,
+#                             the metadata-service rule and their network namespaces)
 # Runs apt-get as root, or through `sudo -n` (never prompts). Set CAW_SKIP_SYSTEM_DEPS=1
 # to install them yourself.
 set -eu
@@ -11,7 +14,7 @@ set -eu
 mode=${1:-test}
 case "$mode" in
   examples) pkgs="apache2 libapache2-mod-wsgi-py3 python3-venv" ;;
-  test) pkgs="apache2 libapache2-mod-wsgi-py3 python3-venv debootstrap cloud-init git" ;;
+  test) pkgs="apache2 libapache2-mod-wsgi-py3 python3-venv debootstrap cloud-init git systemd-container haproxy nftables iproute2" ;;
   *) echo "usage: $0 examples|test" >&2; exit 2 ;;
 esac
 

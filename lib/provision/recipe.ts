@@ -22,7 +22,15 @@ export interface RecipeOptions {
   readonly bundleDir: string;
   /** Send Apache's logs to stdout/stderr (containers). @default false */
   readonly logsToStdout?: boolean;
+  /**
+   * Keep the daemon users and Apache's workers off the instance metadata service
+   * (its credentials are the instance role's): an nftables owner-match rule. @default false
+   */
+  readonly blockInstanceMetadata?: boolean;
 }
+
+/** The instance metadata service's addresses on EC2 (IPv4 and the Nitro IPv6 endpoint). */
+export const INSTANCE_METADATA_ADDRESSES = { ipv4: '169.254.169.254', ipv6: 'fd00:ec2::254' };
 
 /** What the provisioning layer works from: plain data only. */
 export interface ProvisionInput {
@@ -100,6 +108,14 @@ export type RecipeStep =
    */
   | { readonly kind: 'acmeActivation'; readonly mode: StartMode; readonly mdStoreDir: string; readonly domain: string; readonly waitSec: number; readonly service: string; readonly ctl: string }
   | { readonly kind: 'configTest'; readonly argv: readonly string[] }
+  /**
+   * nftables rules rejecting these users' packets to the metadata addresses, loaded now
+   * and, with systemd, at every boot before Apache.
+   */
+  | {
+    readonly kind: 'blockInstanceMetadata'; readonly table: string; readonly users: readonly string[]; readonly nft: string;
+    readonly rulesFile: string; readonly unit?: { readonly name: string; readonly before: string };
+  }
   | { readonly kind: 'start'; readonly mode: StartMode; readonly service: string; readonly ctl: string }
   | { readonly kind: 'healthCheck'; readonly python: string; readonly probe: string; readonly host: string; readonly checks: readonly HealthCheck[] };
 
@@ -170,8 +186,8 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
   const os = platform.os;
   const tls = spec.tls ? { spec: spec.tls, facts: tlsFacts(platform) } : undefined;
   const steps: RecipeStep[] = [{
-    kind: 'packages', refresh: os.packageManager.refresh, install: os.packageManager.install,
-    clean: os.packageManager.clean, packages: [...platform.systemPackages, ...(tls?.facts.packages ?? [])],
+    kind: 'packages', refresh: os.packageManager.refresh, install: os.packageManager.install, clean: os.packageManager.clean,
+    packages: [...platform.systemPackages, ...(tls?.facts.packages ?? []), ...(options.blockInstanceMetadata ? [os.nftables.package] : [])],
   }];
   if (platform.modWsgiSource === ModWsgiSource.PIP) {
     steps.push({ kind: 'pipModWsgi', python: platform.pythonBinary, requirement: platform.modWsgiPackage, dir: `${layout.home}/mod_wsgi`, loadConf: apache.modWsgiLoadConf });
@@ -183,6 +199,16 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
     if (group.user) {
       steps.push({ kind: 'user', name: group.user, group: group.group ?? group.user, home: layout.home, shell: os.noLoginShell });
     }
+  }
+  if (options.blockInstanceMetadata) {
+    const users = [...new Set([...spec.groups.flatMap((g) => (g.user ? [g.user] : [])), apache.user])];
+    steps.push(
+      {
+        kind: 'blockInstanceMetadata', table: `cdktf_apache_wsgi_${spec.name.replace(/-/g, '_')}_imds`, users, nft: os.nftables.binary,
+        rulesFile: `/etc/cdktf-apache-wsgi/${spec.name}-imds.nft`,
+        unit: options.startMode === StartMode.SYSTEMD ? { name: `cdktf-apache-wsgi-${spec.name}-imds.service`, before: `${apache.service}.service` } : undefined,
+      },
+    );
   }
   steps.push(
     { kind: 'directory', path: `${layout.home}/apps` },
