@@ -6,8 +6,9 @@ import { Image } from '@cdktf/provider-docker/lib/image';
 import { Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { Bundle, BundleFile, writeBundle } from './provision/bundle';
-import { renderDockerfile } from './provision/dockerfile';
-import { healthChecks, StartMode } from './provision/recipe';
+import { IMAGE_HEALTH, renderDockerfile } from './provision/dockerfile';
+import { healthChecks, RecipeOptions, StartMode } from './provision/recipe';
+import { DAEMON_NUMERIC_OPTIONS } from './platform/daemon-options';
 import { onStackOutput } from './private/synth-output';
 import { checkInt, checkPattern } from './private/validate';
 import { SiteHost, SiteHostProps } from './site-host';
@@ -29,6 +30,18 @@ export interface DockerHostProps extends SiteHostProps {
   readonly imageName?: string;
   /** @default 'unless-stopped' */
   readonly restart?: string;
+  /**
+   * How long a replaced container may take to stop gracefully (Apache's graceful
+   * stop: requests in flight finish) before it is killed.
+   * @default - the longest graceful-timeout + shutdown-timeout of the site's daemon groups, plus 5 s
+   */
+  readonly stopGraceSec?: number;
+  /**
+   * How long `cdktf deploy` waits for a new container to report healthy (every
+   * app's health path answered) before it fails.
+   * @default - the image health check's start period plus (retries + 1) intervals: 80 s
+   */
+  readonly healthyTimeoutSec?: number;
 }
 
 const BUNDLE_DIR = '/opt/cdktf-apache-wsgi/site';
@@ -54,11 +67,17 @@ export class DockerHost extends SiteHost {
     this.contextPath = `docker/${this.site.siteName}`;
     const contentHash = Lazy.stringValue({ produce: () => this.contentHash() });
 
+    const stopGraceSec = props.stopGraceSec === undefined ? undefined : checkInt(this, 'stopGraceSec', props.stopGraceSec, 1, 3600);
+    const healthyTimeoutSec = checkInt(this, 'healthyTimeoutSec', props.healthyTimeoutSec
+      ?? IMAGE_HEALTH.startPeriodSec + (IMAGE_HEALTH.retries + 1) * IMAGE_HEALTH.intervalSec, IMAGE_HEALTH.intervalSec, 3600);
+
     this.image = new Image(this, 'Image', {
       name: props.imageName ?? Lazy.stringValue({ produce: () => `${this.site.siteName}:${this.contentHash().slice(0, 12)}` }),
       keepLocally: true,
       buildAttribute: { context: this.contextPath },
       triggers: { content: contentHash },
+      // The new image is built while the old container still serves; only then is the container replaced.
+      lifecycle: { createBeforeDestroy: true },
     });
     this.container = new Container(this, 'Container', {
       name: `${this.site.siteName}-apache`,
@@ -70,7 +89,13 @@ export class DockerHost extends SiteHost {
       // daemon its socket (503 without), KILL to stop daemons of other users (they outlive stop without).
       capabilities: { drop: ['ALL'], add: ['CHOWN', 'SETUID', 'SETGID', 'KILL'] },
       securityOpts: ['no-new-privileges:true'],
-      // The image's HEALTHCHECK probes every app's health path.
+      // Without a grace period the provider removes the old container with SIGKILL;
+      // with one it stops it first with the image's STOPSIGNAL (Apache's graceful stop).
+      destroyGraceSeconds: stopGraceSec ?? Lazy.numberValue({ produce: () => this.defaultStopGraceSec() }),
+      // The image's HEALTHCHECK probes every app's health path; deploy returns once it passes.
+      wait: true,
+      waitTimeout: healthyTimeoutSec,
+      mustRun: true,
     });
     new TerraformOutput(this, 'Url', { value: `http://${publishAddress}:${hostPort}/` });
     onStackOutput(this, (stackDir) => {
@@ -80,12 +105,13 @@ export class DockerHost extends SiteHost {
     });
   }
 
-  /** Files of the build context: Dockerfile plus the bundle under bundle/. */
+  /** Files of the build context: Dockerfile plus the bundle under bundle/ (with one script per recipe phase). */
   public buildContext(): Bundle {
-    const bundle = this.bundle({ port: this.containerPort, startMode: StartMode.NONE, bundleDir: BUNDLE_DIR, logsToStdout: true });
+    const options: RecipeOptions = { port: this.containerPort, startMode: StartMode.NONE, bundleDir: BUNDLE_DIR, logsToStdout: true };
+    const bundle = this.bundle({ ...options, phaseScripts: true });
     const spec = this.site.toSpec();
     const dockerfile = renderDockerfile({
-      platform: this.site.platform, bundleDir: BUNDLE_DIR, port: this.containerPort, serverName: spec.serverName,
+      platform: this.site.platform, recipe: this.recipe(options), bundleDir: BUNDLE_DIR, port: this.containerPort, serverName: spec.serverName,
       healthChecks: healthChecks(spec, `http://127.0.0.1:${this.containerPort}`),
     });
     const files = new Map<string, BundleFile>([['Dockerfile', { content: Buffer.from(dockerfile), mode: 0o644 }]]);
@@ -93,6 +119,14 @@ export class DockerHost extends SiteHost {
       files.set(`bundle/${rel}`, file);
     }
     return files;
+  }
+
+  /** Apache's graceful stop ends once every daemon group has finished or hit its timeouts. */
+  private defaultStopGraceSec(): number {
+    const optionOf = (options: readonly (readonly [string, number])[], key: 'gracefulTimeoutSec' | 'shutdownTimeoutSec') =>
+      options.find(([name]) => name === DAEMON_NUMERIC_OPTIONS[key].option)?.[1] ?? DAEMON_NUMERIC_OPTIONS[key].default;
+    const groups = this.site.toSpec().groups;
+    return 5 + Math.max(0, ...groups.map((g) => optionOf(g.options, 'gracefulTimeoutSec') + optionOf(g.options, 'shutdownTimeoutSec')));
   }
 
   private contentHash(): string {

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { ApacheSite } from './apache-site';
-import { Bundle, siteBundle } from './provision/bundle';
-import { RecipeOptions } from './provision/recipe';
+import { Bundle, BundleOptions, siteBundle } from './provision/bundle';
+import { buildRecipe, Recipe, RecipeOptions } from './provision/recipe';
 import { provisionInputOf } from './private/provision-input';
 import { propError } from './private/validate';
 
@@ -27,7 +27,12 @@ export abstract class SiteHost extends Construct {
   }
 
   /** The bundle this host ships; rendered at synth, after every app was added. */
-  protected bundle(options: RecipeOptions): Bundle {
+  protected bundle(options: BundleOptions): Bundle {
     return siteBundle(provisionInputOf(this.site), options);
+  }
+
+  /** The recipe inside that bundle, as data. */
+  protected recipe(options: RecipeOptions): Recipe {
+    return buildRecipe(provisionInputOf(this.site), options);
   }
 }

@@ -96,10 +96,36 @@ export function venvBuild(venv: VenvSpec, python: string, dir: string, files: { 
   };
 }
 
+/**
+ * A part of the recipe that a container image builds as its own layer, so a
+ * change to the app code reruns only the app phase. Phases run in order; a VM
+ * runs them all as one script. Where a new step goes: packages, users and
+ * directories in `system`; anything read from the venv's own inputs in its
+ * `venv:<name>` phase; code, config and what depends on them in `app`.
+ */
+export interface RecipePhase {
+  /** 'system', 'venv:<venv name>' or 'app'. */
+  readonly name: string;
+  /** Bundle paths (files or directories) the phase reads; a Dockerfile copies only these before running it. */
+  readonly inputs: readonly string[];
+  /**
+   * The one directory the phase produces when it depends on nothing but `system`:
+   * an image may build it in a stage of its own and copy just this directory.
+   * @default - the phase changes the system in place
+   */
+  readonly output?: string;
+  readonly steps: readonly RecipeStep[];
+}
+
 export interface Recipe {
   readonly siteName: string;
   readonly platformId: string;
-  readonly steps: readonly RecipeStep[];
+  readonly phases: readonly RecipePhase[];
+}
+
+/** Every step of the recipe, in the order a single script runs them. */
+export function recipeSteps(recipe: Recipe): RecipeStep[] {
+  return recipe.phases.flatMap((p) => p.steps);
 }
 
 /** Paths inside the bundle, relative to its root. */
@@ -109,6 +135,9 @@ export const BUNDLE = {
   serverConf: 'apache/server.conf',
   siteConf: 'apache/site.conf',
   app: (name: string) => `apps/${name}`,
+  /** One phase's script, run by a layered image build. */
+  phaseScript: (phase: string) => `phases/${phase.replace(/:/g, '-')}.sh`,
+  venv: (venv: string) => `venvs/${venv}`,
   requirements: (venv: string) => `venvs/${venv}/requirements.txt`,
   localPackage: (venv: string, file: string) => `venvs/${venv}/packages/${path.basename(file)}`,
 };
@@ -126,41 +155,54 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
   const inBundle = (rel: string) => path.posix.join(options.bundleDir, rel);
 
   const os = platform.os;
-  const steps: RecipeStep[] = [{
+  const system: RecipeStep[] = [{
     kind: 'packages', refresh: os.packageManager.refresh, install: os.packageManager.install,
     clean: os.packageManager.clean, packages: platform.systemPackages,
   }];
   if (platform.modWsgiSource === ModWsgiSource.PIP) {
-    steps.push({ kind: 'pipModWsgi', python: platform.pythonBinary, requirement: platform.modWsgiPackage, dir: `${layout.home}/mod_wsgi`, loadConf: apache.modWsgiLoadConf });
+    system.push({ kind: 'pipModWsgi', python: platform.pythonBinary, requirement: platform.modWsgiPackage, dir: `${layout.home}/mod_wsgi`, loadConf: apache.modWsgiLoadConf });
   }
-  steps.push(platform.modWsgiSource === ModWsgiSource.PIP
+  const checkModWsgi: RecipeStep = platform.modWsgiSource === ModWsgiSource.PIP
     ? { kind: 'checkModWsgiPython', loadConf: apache.modWsgiLoadConf, expected: platform.pythonVersion }
-    : { kind: 'checkModWsgiPython', modWsgiPath: `${apache.modulesDir}/mod_wsgi.so`, expected: platform.pythonVersion });
+    : { kind: 'checkModWsgiPython', modWsgiPath: `${apache.modulesDir}/mod_wsgi.so`, expected: platform.pythonVersion };
+  system.push(checkModWsgi);
   for (const group of spec.groups) {
     if (group.user) {
-      steps.push({ kind: 'user', name: group.user, group: group.group ?? group.user, home: layout.home, shell: os.noLoginShell });
+      system.push({ kind: 'user', name: group.user, group: group.group ?? group.user, home: layout.home, shell: os.noLoginShell });
     }
   }
-  steps.push(
+  system.push(
     { kind: 'directory', path: `${layout.home}/apps` },
     { kind: 'directory', path: `${layout.home}/venvs` },
     { kind: 'directory', path: layout.documentRoot },
   );
-  for (const app of spec.apps) {
-    steps.push({ kind: 'installTree', from: inBundle(BUNDLE.app(app.name)), to: layout.appDirs[app.name] });
-  }
+  const phases: RecipePhase[] = [{ name: 'system', inputs: [], steps: system }];
+
+  // Each venv reads only its own inputs, so its layer is rebuilt only when they change.
   for (const venv of spec.venvs) {
-    steps.push({
-      kind: 'venv', name: venv.name,
-      ...venvBuild(venv, platform.pythonBinary, layout.venvDirs[venv.name], {
-        requirementsFile: venv.requirementsFile ? inBundle(BUNDLE.requirements(venv.name)) : undefined,
-        localPackages: venv.localPackages.map((p) => inBundle(BUNDLE.localPackage(venv.name, p))),
-      }),
+    const ownFiles = venv.requirementsFile !== undefined || venv.localPackages.length > 0;
+    phases.push({
+      name: `venv:${venv.name}`,
+      inputs: ownFiles ? [BUNDLE.venv(venv.name)] : [],
+      output: layout.venvDirs[venv.name],
+      steps: [
+        // Sets MOD_WSGI_PYTHON, which the venv's version check compares against, in this phase's own shell.
+        checkModWsgi,
+        {
+          kind: 'venv', name: venv.name,
+          ...venvBuild(venv, platform.pythonBinary, layout.venvDirs[venv.name], {
+            requirementsFile: venv.requirementsFile ? inBundle(BUNDLE.requirements(venv.name)) : undefined,
+            localPackages: venv.localPackages.map((p) => inBundle(BUNDLE.localPackage(venv.name, p))),
+          }),
+        },
+      ],
     });
   }
+
+  const app: RecipeStep[] = spec.apps.map((a) => ({ kind: 'installTree', from: inBundle(BUNDLE.app(a.name)), to: layout.appDirs[a.name] }));
   const serverConfName = `wsgi-${spec.name}-server`;
   const siteConfName = `wsgi-${spec.name}-site`;
-  steps.push(
+  app.push(
     {
       kind: 'apacheConfig',
       files: [
@@ -180,7 +222,7 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
     { kind: 'configTest', argv: [apache.ctl, '-t'] },
   );
   if (options.startMode !== StartMode.NONE) {
-    steps.push(
+    app.push(
       { kind: 'start', mode: options.startMode, service: apache.service, ctl: apache.ctl },
       {
         kind: 'healthCheck', python: platform.pythonBinary, probe: inBundle(BUNDLE.healthProbe), host: spec.serverName,
@@ -188,7 +230,8 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
       },
     );
   }
-  return { siteName: spec.name, platformId: platform.id, steps };
+  phases.push({ name: 'app', inputs: ['apache', BUNDLE.healthProbe, ...spec.apps.map((a) => BUNDLE.app(a.name))], steps: app });
+  return { siteName: spec.name, platformId: platform.id, phases };
 }
 
 /** Every app's health check URL under a base URL, with the codes that count as healthy. */
