@@ -1,25 +1,51 @@
-import { DataAwsAmi } from '@cdktf/provider-aws/lib/data-aws-ami';
-import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
+import { Eip } from '@cdktf/provider-aws/lib/eip';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
-import { cloudConfig, USER_DATA_LIMIT_BYTES } from './provision/cloud-init';
 import { StartMode } from './provision/recipe';
+import { checkInstanceType, checkParameterArns, checkUserDataSize, CIDR, InstanceRole, pinsAmi, platformAmi, SiteBundleObject } from './private/aws-site';
 import { checkInt, checkPattern } from './private/validate';
 import { SiteHost, SiteHostProps } from './site-host';
 
-export interface Ec2HostProps extends SiteHostProps {
+/** Props of the EC2 hosts (one instance, or a fleet): how instances boot and what they may read. */
+export interface Ec2InstanceOptions {
   /** @default 't3.small' */
   readonly instanceType?: string;
   /**
-   * AMI to boot; must be the site platform's OS.
-   * @default - the newest official AMI of the platform's OS (aws_ami lookup)
+   * AMI to boot; must be the site platform's OS. Changing it replaces the instances.
+   * @default - the newest official AMI of the platform's OS when first deployed (aws_ami lookup), then kept: see followLatestAmi
    */
   readonly amiId?: string;
+  /**
+   * With no amiId: move to a newer upstream AMI when one appears (replaces the instances on the next deploy).
+   * @default false - the AMI resolved at the first deploy is kept
+   */
+  readonly followLatestAmi?: boolean;
+  /** @default 16 */
+  readonly rootVolumeSizeGb?: number;
+  /**
+   * ARNs of SSM parameters (secrets) the instance may read with its role.
+   * @default [] - no parameter access
+   */
+  readonly ssmParameterArns?: string[];
+  /**
+   * S3 bucket for the site's bundle (yours: keep it versioned, encrypted and private).
+   * @default - a versioned, encrypted, private bucket is created
+   */
+  readonly bundleBucketName?: string;
+  /**
+   * Let the daemon users and Apache's workers reach the instance metadata service
+   * (and so the instance role's credentials).
+   * @default false - an nftables rule rejects their packets to it; root still reaches it
+   */
+  readonly allowAppsInstanceMetadata?: boolean;
+  /** @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+export interface Ec2HostProps extends SiteHostProps, Ec2InstanceOptions {
   /** @default - the default VPC's default subnet */
   readonly subnetId?: string;
   /** @default - the default VPC */
@@ -30,109 +56,81 @@ export interface Ec2HostProps extends SiteHostProps {
    * @default ['0.0.0.0/0']
    */
   readonly allowedCidrs?: string[];
-  /** @default 16 */
-  readonly rootVolumeSizeGb?: number;
-  /**
-   * ARNs of SSM parameters (secrets) the instance may read at run time with its
-   * role; the apps fetch them, so no secret is ever in user data or the image.
-   * @default [] - no parameter access
-   */
-  readonly ssmParameterArns?: string[];
-  /** @default {} */
-  readonly tags?: Record<string, string>;
 }
 
-const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/;
+/** Where every EC2 host unpacks the bundle. */
+export const EC2_BUNDLE_ROOT = '/opt/cdktf-apache-wsgi';
 
 /**
- * An EC2 instance that provisions the site at first boot with the same recipe
- * as every other host (cloud-init user data). IMDSv2 only, encrypted root
- * volume, SSM instead of SSH, ingress only on the site's port.
- * Any change to the site changes the user data and so replaces the instance.
+ * One EC2 instance that provisions the site at first boot with the same recipe
+ * as every other host. The user data only bootstraps: it fetches the site's
+ * bundle from S3 with the instance role, checks its SHA-256 and runs the recipe,
+ * so apps of any size fit. IMDSv2 only, encrypted root volume, Session Manager
+ * instead of SSH, ingress only on the site's port, an Elastic IP that survives
+ * replacement. Any change to the site replaces the instance (downtime while the
+ * new one boots: use Ec2Fleet for rolling deploys).
  */
 export class Ec2Host extends SiteHost {
   public readonly instance: Instance;
   public readonly securityGroup: SecurityGroup;
   public readonly role: IamRole;
+  public readonly elasticIp: Eip;
+  public readonly bundleObject: SiteBundleObject;
   public readonly url: TerraformOutput;
-  /** Directory the bundle is written to on the instance. */
+  /** Directory the bundle is unpacked to on the instance. */
   public readonly bundleDir: string;
+  private readonly blockMetadata: boolean;
 
   constructor(scope: Construct, id: string, props: Ec2HostProps) {
     super(scope, id, props);
     const site = this.site;
-    const instanceType = checkPattern(this, 'instanceType', props.instanceType ?? 't3.small', /^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'an EC2 instance type such as "t3.small"');
+    const instanceType = checkInstanceType(this, props.instanceType);
     const rootVolumeSizeGb = checkInt(this, 'rootVolumeSizeGb', props.rootVolumeSizeGb ?? 16, 8, 16_384);
     const allowedCidrs = (props.allowedCidrs ?? ['0.0.0.0/0']).map((c, i) => checkPattern(this, `allowedCidrs[${i}]`, c, CIDR, 'a CIDR block such as "203.0.113.0/24"'));
-    const parameterArns = (props.ssmParameterArns ?? []).map((a, i) => checkPattern(this, `ssmParameterArns[${i}]`, a, /^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/[A-Za-z0-9_.\/-]+$/, 'the ARN of one SSM parameter (no wildcards)'));
+    const parameterArns = checkParameterArns(this, props.ssmParameterArns);
     const tags = { ...props.tags, 'cdktf-apache-wsgi:site': site.siteName };
-    this.bundleDir = `/opt/cdktf-apache-wsgi/${site.siteName}`;
+    this.bundleDir = `${EC2_BUNDLE_ROOT}/${site.siteName}`;
+    this.blockMetadata = !(props.allowAppsInstanceMetadata ?? false);
 
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       description: `${site.siteName}: HTTP to the Apache site only`,
       vpcId: props.vpcId,
       ingress: [{ description: 'site', protocol: 'tcp', fromPort: site.port, toPort: site.port, cidrBlocks: allowedCidrs.filter((c) => !c.includes(':')), ipv6CidrBlocks: allowedCidrs.filter((c) => c.includes(':')) }],
-      // Package installs at first boot and SSM need outbound HTTPS/HTTP.
+      // Package installs at first boot, S3 and SSM need outbound HTTPS/HTTP.
       egress: [{ description: 'outbound', protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'] }],
       tags,
     });
 
-    this.role = new IamRole(this, 'Role', {
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-      }),
-      tags,
+    this.bundleObject = new SiteBundleObject(this, 'Bundle', {
+      siteName: site.siteName, bucketName: props.bundleBucketName, tags,
+      bundle: () => this.bundle({ port: site.port, startMode: StartMode.SYSTEMD, bundleDir: this.bundleDir, blockInstanceMetadata: this.blockMetadata }),
     });
-    new IamRolePolicyAttachment(this, 'Ssm', { role: this.role.name, policyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' });
-    if (parameterArns.length > 0) {
-      new IamRolePolicy(this, 'Parameters', {
-        role: this.role.id,
-        policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: parameterArns }],
-        }),
-      });
-    }
-    const profile = new IamInstanceProfile(this, 'Profile', { role: this.role.name, tags });
-
-    const ami = props.amiId ?? new DataAwsAmi(this, 'Ami', {
-      mostRecent: true,
-      owners: [site.platform.os.ami.owner],
-      filter: [
-        { name: 'name', values: [site.platform.os.ami.namePattern] },
-        { name: 'architecture', values: ['x86_64'] },
-      ],
-    }).id;
+    const role = new InstanceRole(this, 'InstanceRole', { bundle: this.bundleObject, parameterArns, tags });
+    this.role = role.role;
 
     this.instance = new Instance(this, 'Instance', {
-      ami,
+      ami: platformAmi(this, site.platform, props.amiId),
       instanceType,
       subnetId: props.subnetId,
       vpcSecurityGroupIds: [this.securityGroup.id],
-      iamInstanceProfile: profile.name,
+      iamInstanceProfile: role.profile.name,
       userData: Lazy.stringValue({ produce: () => this.userData() }),
       userDataReplaceOnChange: true,
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
       rootBlockDevice: { encrypted: true, volumeType: 'gp3', volumeSize: rootVolumeSizeGb },
       tags: { Name: `${site.siteName}-apache`, ...tags },
+      // A new upstream AMI must not replace the instance unasked.
+      lifecycle: pinsAmi(props) ? { ignoreChanges: ['ami'] } : undefined,
     });
+    this.elasticIp = new Eip(this, 'Ip', { domain: 'vpc', instance: this.instance.id, tags });
 
-    this.node.addValidation({
-      validate: () => {
-        const size = Buffer.byteLength(this.userData());
-        return size > USER_DATA_LIMIT_BYTES
-          ? [`${this.node.path}: user data is ${size} bytes, over EC2's ${USER_DATA_LIMIT_BYTES}; the app code is shipped inside it, so keep the bundle small (large assets belong in S3)`]
-          : [];
-      },
-    });
-
-    this.url = new TerraformOutput(this, 'Url', { value: `http://${this.instance.publicDns}${site.port === 80 ? '' : `:${site.port}`}/` });
+    checkUserDataSize(this, () => this.userData());
+    this.url = new TerraformOutput(this, 'Url', { value: `http://${this.elasticIp.publicDns}${site.port === 80 ? '' : `:${site.port}`}/` });
     new TerraformOutput(this, 'InstanceId', { value: this.instance.id });
   }
 
-  /** The #cloud-config user data; rendered when the stack synthesizes, after every app was added. Checked against EC2's 16 KB limit at synth. */
+  /** The #cloud-config user data: the bootstrap and where the bundle is; rendered at synth. */
   public userData(): string {
-    return cloudConfig(this.bundle({ port: this.site.port, startMode: StartMode.SYSTEMD, bundleDir: this.bundleDir }), this.bundleDir);
+    return this.bundleObject.userData(this.site.siteName, this.bundleDir);
   }
 }

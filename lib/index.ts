@@ -12,3 +12,5 @@ export * from './provision';
 export * from './docker-host';
 export * from './ec2-host';
 export * from './site-host';
+export * from './https-load-balancer';
+export * from './ec2-fleet';

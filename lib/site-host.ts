@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { ApacheSite } from './apache-site';
 import { Bundle, BundleOptions, siteBundle } from './provision/bundle';
-import { buildRecipe, Recipe, RecipeOptions } from './provision/recipe';
+import { buildRecipe, ProvisionInput, Recipe, RecipeOptions } from './provision/recipe';
 import { provisionInputOf } from './private/provision-input';
 import { propError } from './private/validate';
 
@@ -28,11 +28,16 @@ export abstract class SiteHost extends Construct {
 
   /** The bundle this host ships; rendered at synth, after every app was added. */
   protected bundle(options: BundleOptions): Bundle {
-    return siteBundle(provisionInputOf(this.site), options);
+    return siteBundle(this.provisionInput(), options);
+  }
+
+  /** The site as the provisioning layer takes it; a host that sits behind a proxy adds it to the trusted proxies. */
+  protected provisionInput(): ProvisionInput {
+    return provisionInputOf(this.site);
   }
 
   /** The recipe inside that bundle, as data. */
   protected recipe(options: RecipeOptions): Recipe {
-    return buildRecipe(provisionInputOf(this.site), options);
+    return buildRecipe(this.provisionInput(), options);
   }
 }

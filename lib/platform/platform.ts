@@ -25,8 +25,8 @@ export interface OsRelease {
   readonly family: OsFamily;
   /** Container base image, pinned to a release tag. */
   readonly dockerImage: string;
-  /** Owner and name pattern of the official AMI, for an `aws_ami` lookup. */
-  readonly ami: { readonly owner: string; readonly namePattern: string };
+  /** Owner and name pattern of the official AMI, for an `aws_ami` lookup, and its root device name (launch templates map it). */
+  readonly ami: { readonly owner: string; readonly namePattern: string; readonly rootDeviceName: string };
   /** Python minor versions the distro packages, each with its interpreter path. */
   readonly pythons: Readonly<Record<string, string>>;
   /** Packages that give each Python a working `-m venv`. */
@@ -36,7 +36,11 @@ export interface OsRelease {
   readonly packageManager: PackageManager;
   /** The no-login shell for system users. */
   readonly noLoginShell: string;
+  /** The nftables package and its command (per-user firewall rules, e.g. keeping apps off the instance metadata service). */
+  readonly nftables: { readonly package: string; readonly binary: string };
 }
+
+const NFTABLES = { package: 'nftables', binary: '/usr/sbin/nft' };
 
 const APT: PackageManager = {
   refresh: ['apt-get', 'update'],
@@ -56,6 +60,7 @@ function debianPythons(...versions: string[]) {
     pythonDevPackages: Object.fromEntries(versions.map((v) => [v, [`python${v}-dev`, 'gcc']])),
     packageManager: APT,
     noLoginShell: '/usr/sbin/nologin',
+    nftables: NFTABLES,
   };
 }
 
@@ -68,6 +73,7 @@ function rhelPythons(...versions: string[]) {
     pythonDevPackages: Object.fromEntries(versions.map((v) => [v, [`${name(v)}-devel`, 'gcc']])),
     packageManager: DNF,
     noLoginShell: '/sbin/nologin',
+    nftables: NFTABLES,
   };
 }
 
@@ -166,37 +172,37 @@ export class OperatingSystem {
   public static readonly DEBIAN_12: OsRelease = {
     id: 'debian-12', displayName: 'Debian 12 (bookworm)', family: OsFamily.DEBIAN,
     dockerImage: 'debian:12-slim',
-    ami: { owner: '136693071363', namePattern: 'debian-12-amd64-*' },
+    ami: { owner: '136693071363', namePattern: 'debian-12-amd64-*', rootDeviceName: '/dev/xvda' },
     ...debianPythons('3.11'),
   };
   public static readonly DEBIAN_13: OsRelease = {
     id: 'debian-13', displayName: 'Debian 13 (trixie)', family: OsFamily.DEBIAN,
     dockerImage: 'debian:13-slim',
-    ami: { owner: '136693071363', namePattern: 'debian-13-amd64-*' },
+    ami: { owner: '136693071363', namePattern: 'debian-13-amd64-*', rootDeviceName: '/dev/xvda' },
     ...debianPythons('3.13'),
   };
   public static readonly UBUNTU_22_04: OsRelease = {
     id: 'ubuntu-22.04', displayName: 'Ubuntu 22.04 LTS', family: OsFamily.DEBIAN,
     dockerImage: 'ubuntu:22.04',
-    ami: { owner: '099720109477', namePattern: 'ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*' },
+    ami: { owner: '099720109477', namePattern: 'ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*', rootDeviceName: '/dev/sda1' },
     ...debianPythons('3.10'),
   };
   public static readonly UBUNTU_24_04: OsRelease = {
     id: 'ubuntu-24.04', displayName: 'Ubuntu 24.04 LTS', family: OsFamily.DEBIAN,
     dockerImage: 'ubuntu:24.04',
-    ami: { owner: '099720109477', namePattern: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*' },
+    ami: { owner: '099720109477', namePattern: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*', rootDeviceName: '/dev/sda1' },
     ...debianPythons('3.12'),
   };
   public static readonly RHEL_9: OsRelease = {
     id: 'rhel-9', displayName: 'RHEL 9 family (Rocky, Alma)', family: OsFamily.RHEL,
     dockerImage: 'rockylinux:9',
-    ami: { owner: '309956199498', namePattern: 'RHEL-9.*_HVM-*-x86_64-*' },
+    ami: { owner: '309956199498', namePattern: 'RHEL-9.*_HVM-*-x86_64-*', rootDeviceName: '/dev/sda1' },
     ...rhelPythons('3.9', '3.11', '3.12'),
   };
   public static readonly AMAZON_LINUX_2023: OsRelease = {
     id: 'al2023', displayName: 'Amazon Linux 2023', family: OsFamily.RHEL,
     dockerImage: 'amazonlinux:2023',
-    ami: { owner: '137112412989', namePattern: 'al2023-ami-2023.*-x86_64' },
+    ami: { owner: '137112412989', namePattern: 'al2023-ami-2023.*-x86_64', rootDeviceName: '/dev/xvda' },
     ...rhelPythons('3.9', '3.11'),
   };
 }

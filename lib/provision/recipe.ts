@@ -21,7 +21,15 @@ export interface RecipeOptions {
   readonly bundleDir: string;
   /** Send Apache's logs to stdout/stderr (containers). @default false */
   readonly logsToStdout?: boolean;
+  /**
+   * Keep the daemon users and Apache's workers off the instance metadata service
+   * (its credentials are the instance role's): an nftables owner-match rule. @default false
+   */
+  readonly blockInstanceMetadata?: boolean;
 }
+
+/** The instance metadata service's addresses on EC2 (IPv4 and the Nitro IPv6 endpoint). */
+export const INSTANCE_METADATA_ADDRESSES = { ipv4: '169.254.169.254', ipv6: 'fd00:ec2::254' };
 
 /** What the provisioning layer works from: plain data only. */
 export interface ProvisionInput {
@@ -66,6 +74,14 @@ export type RecipeStep =
     readonly disable: readonly (readonly string[])[];
   }
   | { readonly kind: 'configTest'; readonly argv: readonly string[] }
+  /**
+   * nftables rules rejecting these users' packets to the metadata addresses, loaded now
+   * and, with systemd, at every boot before Apache.
+   */
+  | {
+    readonly kind: 'blockInstanceMetadata'; readonly table: string; readonly users: readonly string[]; readonly nft: string;
+    readonly rulesFile: string; readonly unit?: { readonly name: string; readonly before: string };
+  }
   | { readonly kind: 'start'; readonly mode: StartMode; readonly service: string; readonly ctl: string }
   | { readonly kind: 'healthCheck'; readonly python: string; readonly probe: string; readonly host: string; readonly checks: readonly HealthCheck[] };
 
@@ -170,6 +186,17 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
     if (group.user) {
       system.push({ kind: 'user', name: group.user, group: group.group ?? group.user, home: layout.home, shell: os.noLoginShell });
     }
+  }
+  if (options.blockInstanceMetadata) {
+    const users = [...new Set([...spec.groups.flatMap((g) => (g.user ? [g.user] : [])), apache.user])];
+    system.push(
+      { kind: 'packages', install: os.packageManager.install, packages: [os.nftables.package] },
+      {
+        kind: 'blockInstanceMetadata', table: `cdktf_apache_wsgi_${spec.name.replace(/-/g, '_')}_imds`, users, nft: os.nftables.binary,
+        rulesFile: `/etc/cdktf-apache-wsgi/${spec.name}-imds.nft`,
+        unit: options.startMode === StartMode.SYSTEMD ? { name: `cdktf-apache-wsgi-${spec.name}-imds.service`, before: `${apache.service}.service` } : undefined,
+      },
+    );
   }
   system.push(
     { kind: 'directory', path: `${layout.home}/apps` },

@@ -1,5 +1,5 @@
 import { healthProbeArgs } from './health';
-import { Recipe, RecipePhase, RecipeStep, recipeSteps, StartMode, venvBuildCommands } from './recipe';
+import { INSTANCE_METADATA_ADDRESSES, Recipe, RecipePhase, RecipeStep, recipeSteps, StartMode, venvBuildCommands } from './recipe';
 import { shellCommand, shellQuote as q } from './shell';
 
 const PREAMBLE = `set -eu
@@ -89,6 +89,8 @@ function renderStep(step: RecipeStep): string[] {
         ...step.enable.map((argv) => `${shellCommand(argv)} >/dev/null`),
         ...step.disable.map((argv) => `${shellCommand(argv)} >/dev/null 2>&1 || true`),
       ];
+    case 'blockInstanceMetadata':
+      return renderMetadataBlock(step);
     case 'configTest':
       return [`log ${q('checking the config')}`, `quiet ${shellCommand(step.argv)}`];
     case 'start':
@@ -98,6 +100,48 @@ function renderStep(step: RecipeStep): string[] {
     case 'healthCheck':
       return [shellCommand([step.python, step.probe, ...healthProbeArgs(step.host, step.checks, 30)])];
   }
+}
+
+function renderMetadataBlock(step: Extract<RecipeStep, { kind: 'blockInstanceMetadata' }>): string[] {
+  // Numeric uids, resolved here: the users exist by now and nft needs no name lookup at boot.
+  const uids = step.users.map((u) => `$(id -u ${q(u)})`).join(', ');
+  const { ipv4, ipv6 } = INSTANCE_METADATA_ADDRESSES;
+  const lines = [
+    `log ${q(`keeping ${step.users.join(', ')} off the instance metadata service`)}`,
+    shellCommand(['install', '-d', '-m', '0755', '/etc/cdktf-apache-wsgi']),
+    // Declaring, deleting and redefining the table makes loading the file idempotent.
+    `cat > ${q(step.rulesFile)} <<EOF`,
+    `table inet ${step.table}`,
+    `delete table inet ${step.table}`,
+    `table inet ${step.table} {`,
+    '  chain output {',
+    '    type filter hook output priority 0; policy accept;',
+    `    ip daddr ${ipv4} meta skuid { ${uids} } reject`,
+    `    ip6 daddr ${ipv6} meta skuid { ${uids} } reject`,
+    '  }',
+    '}',
+    'EOF',
+    `quiet ${shellCommand([step.nft, '-f', step.rulesFile])}`,
+  ];
+  if (step.unit) {
+    lines.push(
+      `cat > ${q(`/etc/systemd/system/${step.unit.name}`)} <<'EOF'`,
+      '[Unit]',
+      'Description=Keep the WSGI daemon users off the instance metadata service',
+      `Before=${step.unit.before} network-pre.target`,
+      'Wants=network-pre.target',
+      'DefaultDependencies=no',
+      '[Service]',
+      'Type=oneshot',
+      'RemainAfterExit=yes',
+      `ExecStart=${step.nft} -f ${step.rulesFile}`,
+      '[Install]',
+      'WantedBy=multi-user.target',
+      'EOF',
+      `quiet systemctl enable ${q(step.unit.name)}`,
+    );
+  }
+  return lines;
 }
 
 function renderVenv(step: Extract<RecipeStep, { kind: 'venv' }>): string[] {

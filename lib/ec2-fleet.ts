@@ -1,0 +1,228 @@
+import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group';
+import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
+import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { DataResource, Fn, Lazy, TerraformLocal, TerraformOutput } from 'cdktf';
+import { Construct } from 'constructs';
+import { EC2_BUNDLE_ROOT, Ec2InstanceOptions } from './ec2-host';
+import { HttpsLoadBalancer } from './https-load-balancer';
+import { ProvisionInput, StartMode } from './provision/recipe';
+import { siteRoutes } from './private/alb-routes';
+import { checkInstanceType, checkParameterArns, checkUserDataSize, InstanceRole, pinsAmi, platformAmi, SiteBundleObject, WAIT_FOR_REFRESH_SH } from './private/aws-site';
+import { checkInt, checkPattern, propError } from './private/validate';
+import { SiteHost, SiteHostProps } from './site-host';
+
+/** A subnet of the fleet: its id, and its CIDR block (literal: the site trusts the load balancer nodes in it). */
+export interface FleetSubnet {
+  readonly subnetId: string;
+  /** e.g. '10.0.1.0/24' */
+  readonly cidrBlock: string;
+}
+
+export interface Ec2FleetProps extends SiteHostProps, Ec2InstanceOptions {
+  readonly vpcId: string;
+  /**
+   * Subnets of the load balancer and the instances: at least two, in different
+   * availability zones, with a route to the internet (packages are installed at first boot).
+   */
+  readonly subnets: FleetSubnet[];
+  /** @default 2 */
+  readonly minSize?: number;
+  /** @default 4 */
+  readonly maxSize?: number;
+  /** @default - minSize */
+  readonly desiredCapacity?: number;
+  /** ACM certificate for HTTPS. @default - created for domainName and DNS-validated in hostedZoneId */
+  readonly certificateArn?: string;
+  /** Public DNS name of the site; an alias record is created in hostedZoneId. @default - none (needs certificateArn) */
+  readonly domainName?: string;
+  /** @default - none (needs certificateArn) */
+  readonly hostedZoneId?: string;
+  /** @default 31536000 (one year; 0 turns HSTS off) */
+  readonly hstsMaxAgeSec?: number;
+  /** CIDR blocks allowed to reach the load balancer. @default ['0.0.0.0/0'] */
+  readonly allowedCidrs?: string[];
+  /**
+   * How long a leaving instance keeps serving its requests in flight.
+   * @default - the longest request the site allows: the largest of Apache's Timeout and the daemon groups' request-timeout
+   */
+  readonly deregistrationDelaySec?: number;
+  /**
+   * Time a new instance has to boot, install and pass its health check before
+   * the Auto Scaling group counts it (also the instance refresh's warm-up).
+   * @default 600
+   */
+  readonly instanceWarmupSec?: number;
+  /**
+   * Percentages of the fleet after which an instance refresh pauses for checkpointDelaySec.
+   * @default [50, 100]
+   */
+  readonly checkpointPercentages?: number[];
+  /** @default 60 */
+  readonly checkpointDelaySec?: number;
+  /**
+   * Make `cdktf deploy` wait until the instance refresh it started has succeeded
+   * (polls with the AWS CLI on the machine that deploys; fails the deploy on a rollback).
+   * @default true
+   */
+  readonly waitForRefresh?: boolean;
+}
+
+/** ALB's forwarding headers: it sets X-Forwarded-Proto and appends to X-Forwarded-For, and passes a client's X-Forwarded-Host through, so that one is not trusted. */
+const ALB_HEADERS = ['X-Forwarded-For', 'X-Forwarded-Proto'];
+const SUBNET_CIDR = /^(\d{1,3}\.){3}\d{1,3}\/(8|9|[12]\d|3[0-2])$/;
+
+/**
+ * The site on a fleet of EC2 instances behind an HTTPS Application Load
+ * Balancer: a launch template (IMDSv2, encrypted root, the bootstrap user
+ * data), an Auto Scaling group over the given subnets, and a rolling instance
+ * refresh on every change (new instances healthy before old ones leave,
+ * checkpoints, automatic rollback). Instances accept traffic only from the load
+ * balancer, and the site trusts it (and nothing else) as its proxy.
+ */
+export class Ec2Fleet extends SiteHost {
+  public readonly loadBalancer: HttpsLoadBalancer;
+  public readonly launchTemplate: LaunchTemplate;
+  public readonly autoScalingGroup: AutoscalingGroup;
+  public readonly securityGroup: SecurityGroup;
+  public readonly bundleObject: SiteBundleObject;
+  public readonly bundleDir: string;
+  public readonly url: TerraformOutput;
+  /** CIDR blocks of the load balancer's subnets: the site's trusted proxies. */
+  public readonly proxyCidrs: readonly string[];
+  private readonly blockMetadata: boolean;
+
+  constructor(scope: Construct, id: string, props: Ec2FleetProps) {
+    super(scope, id, props);
+    const site = this.site;
+    const subnets = props.subnets ?? [];
+    if (!Array.isArray(subnets) || subnets.length < 2) {
+      throw propError(this, 'subnets', subnets, 'at least two subnets in different availability zones');
+    }
+    this.proxyCidrs = subnets.map((s, i) => checkPattern(this, `subnets[${i}].cidrBlock`, s.cidrBlock, SUBNET_CIDR, 'the literal IPv4 CIDR block of the subnet, such as "10.0.1.0/24"'));
+    const minSize = checkInt(this, 'minSize', props.minSize ?? 2, 1, 1_000);
+    const maxSize = checkInt(this, 'maxSize', props.maxSize ?? Math.max(4, minSize), minSize, 1_000);
+    const desired = checkInt(this, 'desiredCapacity', props.desiredCapacity ?? minSize, minSize, maxSize);
+    const warmup = checkInt(this, 'instanceWarmupSec', props.instanceWarmupSec ?? 600, 0, 3_600);
+    const checkpoints = (props.checkpointPercentages ?? [50, 100]).map((p, i) => checkInt(this, `checkpointPercentages[${i}]`, p, 1, 100));
+    if (checkpoints.length > 0 && checkpoints[checkpoints.length - 1] !== 100) {
+      throw propError(this, 'checkpointPercentages', checkpoints, 'ascending percentages ending with 100 (what instance refresh requires)');
+    }
+    const checkpointDelay = checkInt(this, 'checkpointDelaySec', props.checkpointDelaySec ?? 60, 0, 172_800);
+    const instanceType = checkInstanceType(this, props.instanceType);
+    const rootVolumeSizeGb = checkInt(this, 'rootVolumeSizeGb', props.rootVolumeSizeGb ?? 16, 8, 16_384);
+    const parameterArns = checkParameterArns(this, props.ssmParameterArns);
+    const spec = site.toSpec();
+    const longestRequestSec = Math.max(spec.timeoutSec, ...spec.groups.flatMap((g) => g.options.filter(([name]) => name === 'request-timeout').map(([, v]) => v)));
+    const tags = { ...props.tags, 'cdktf-apache-wsgi:site': site.siteName };
+    this.bundleDir = `${EC2_BUNDLE_ROOT}/${site.siteName}`;
+    this.blockMetadata = !(props.allowAppsInstanceMetadata ?? false);
+
+    this.loadBalancer = new HttpsLoadBalancer(this, 'LoadBalancer', {
+      vpcId: props.vpcId, subnetIds: subnets.map((s) => s.subnetId), targetPort: site.port,
+      routes: siteRoutes(spec.apps),
+      certificateArn: props.certificateArn, domainName: props.domainName, hostedZoneId: props.hostedZoneId,
+      hstsMaxAgeSec: props.hstsMaxAgeSec, allowedCidrs: props.allowedCidrs,
+      deregistrationDelaySec: props.deregistrationDelaySec ?? longestRequestSec,
+      idleTimeoutSec: Math.max(60, spec.timeoutSec),
+      tags,
+    });
+
+    this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
+      description: `${site.siteName}: the site port from the load balancer only`,
+      vpcId: props.vpcId,
+      // Package installs at first boot, S3 and SSM need outbound HTTPS/HTTP.
+      egress: [{ description: 'outbound', protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'] }],
+      tags,
+    });
+    this.loadBalancer.allowFrom('InstancesFromLoadBalancer', this.securityGroup.id);
+
+    this.bundleObject = new SiteBundleObject(this, 'Bundle', {
+      siteName: site.siteName, bucketName: props.bundleBucketName, tags,
+      bundle: () => this.bundle({ port: site.port, startMode: StartMode.SYSTEMD, bundleDir: this.bundleDir, blockInstanceMetadata: this.blockMetadata }),
+    });
+    const role = new InstanceRole(this, 'InstanceRole', { bundle: this.bundleObject, parameterArns, tags });
+
+    this.launchTemplate = new LaunchTemplate(this, 'LaunchTemplate', {
+      namePrefix: `${site.siteName}-`,
+      imageId: platformAmi(this, site.platform, props.amiId),
+      instanceType,
+      iamInstanceProfile: { arn: role.profile.arn },
+      vpcSecurityGroupIds: [this.securityGroup.id],
+      // Through a local: a string with references inside a function call would not render as one.
+      userData: Fn.base64encode(new TerraformLocal(this, 'UserData', Lazy.stringValue({ produce: () => this.userData() })).asString),
+      metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
+      blockDeviceMappings: [{ deviceName: site.platform.os.ami.rootDeviceName, ebs: { encrypted: 'true', volumeType: 'gp3', volumeSize: rootVolumeSizeGb, deleteOnTermination: 'true' } }],
+      tagSpecifications: [{ resourceType: 'instance', tags: { Name: `${site.siteName}-apache`, ...tags } }, { resourceType: 'volume', tags }],
+      updateDefaultVersion: true,
+      tags,
+      // A new upstream AMI must not replace the instances unasked.
+      lifecycle: pinsAmi(props) ? { ignoreChanges: ['image_id'] } : undefined,
+    });
+
+    this.autoScalingGroup = new AutoscalingGroup(this, 'Group', {
+      namePrefix: `${site.siteName}-`,
+      vpcZoneIdentifier: subnets.map((s) => s.subnetId),
+      minSize, maxSize, desiredCapacity: desired,
+      launchTemplate: { id: this.launchTemplate.id, version: Fn.tostring(this.launchTemplate.latestVersion) },
+      targetGroupArns: this.loadBalancer.targetGroups.map((tg) => tg.arn),
+      // An instance that fails the load balancer's health check is replaced.
+      healthCheckType: 'ELB',
+      healthCheckGracePeriod: warmup,
+      defaultInstanceWarmup: warmup,
+      // The first deploy returns only when every instance is healthy behind the load balancer.
+      waitForElbCapacity: desired,
+      waitForCapacityTimeout: `${Math.ceil(warmup / 60) + 10}m`,
+      instanceRefresh: {
+        strategy: 'Rolling',
+        preferences: {
+          // Launch before terminate: never below the desired healthy capacity.
+          minHealthyPercentage: 100,
+          maxHealthyPercentage: 200,
+          instanceWarmup: String(warmup),
+          checkpointPercentages: checkpoints,
+          checkpointDelay: String(checkpointDelay),
+          autoRollback: true,
+          skipMatching: false,
+        },
+      },
+      tag: Object.entries({ Name: `${site.siteName}-apache`, ...tags }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+    });
+
+    if (props.waitForRefresh ?? true) {
+      const region = new DataAwsRegion(this, 'Region');
+      new DataResource(this, 'WaitForRefresh', {
+        triggersReplace: [this.launchTemplate.latestVersion],
+        provisioners: [{
+          type: 'local-exec',
+          command: WAIT_FOR_REFRESH_SH,
+          interpreter: ['/bin/sh', '-c'],
+          environment: { ASG_NAME: this.autoScalingGroup.name, AWS_REGION: region.name },
+        }],
+        dependsOn: [this.autoScalingGroup],
+      });
+    }
+
+    checkUserDataSize(this, () => this.userData());
+    this.url = new TerraformOutput(this, 'Url', { value: this.loadBalancer.url });
+  }
+
+  /** The #cloud-config user data every instance boots with; rendered at synth. */
+  public userData(): string {
+    return this.bundleObject.userData(this.site.siteName, this.bundleDir);
+  }
+
+  /** The site behind the load balancer: its subnets are trusted proxies, so apps see https and the client's address. */
+  protected provisionInput(): ProvisionInput {
+    const input = super.provisionInput();
+    const { spec } = input;
+    return {
+      ...input,
+      spec: {
+        ...spec,
+        trustedProxies: [...new Set([...spec.trustedProxies, ...this.proxyCidrs])],
+        trustedProxyHeaders: spec.trustedProxies.length > 0 ? spec.trustedProxyHeaders : ALB_HEADERS,
+      },
+    };
+  }
+}
