@@ -192,7 +192,7 @@ export class Ec2Fleet extends SiteHost {
     if (props.waitForRefresh ?? true) {
       const region = new DataAwsRegion(this, 'Region');
       new DataResource(this, 'WaitForRefresh', {
-        triggersReplace: [this.launchTemplate.latestVersion],
+        triggersReplace: { launchTemplateVersion: this.launchTemplate.latestVersion },
         provisioners: [{
           type: 'local-exec',
           command: WAIT_FOR_REFRESH_SH,

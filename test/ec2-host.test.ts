@@ -27,9 +27,46 @@ describe('Ec2Host', () => {
     expect(sg.ingress.map((r: any) => [r.protocol, r.from_port, r.to_port])).toEqual([['tcp', 80, 80]]);
   });
 
-  test('administers through SSM, not a key pair', () => {
-    expect(resources(stack, 'aws_iam_role_policy_attachment').map((a) => a.policy_arn)).toEqual(['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore']);
+  test('administers through Session Manager with a minimal policy: no managed policy, no key pair', () => {
+    // GIVEN the example's Ec2Host
+    // THEN no managed policy is attached and the inline policy allows Session Manager, the site's bundles and nothing else
+    expect(resources(stack, 'aws_iam_role_policy_attachment')).toEqual([]);
+    const [policy] = resources(stack, 'aws_iam_role_policy');
+    const statements = JSON.parse(policy.policy).Statement;
+    expect(statements.map((st: any) => [st.Sid, st.Action])).toEqual([
+      ['SessionManager', ['ssm:UpdateInstanceInformation', 'ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel']],
+      ['SiteBundle', ['s3:GetObject', 's3:GetObjectVersion']],
+    ]);
+    expect(statements[1].Resource).toBe('${aws_s3_bucket.Host_Bundle_Bucket_7CE0086E.arn}/site/*');
     expect(resources(stack, 'aws_instance')[0].key_name).toBeUndefined();
+  });
+
+  test('keeps its address across replacement with an Elastic IP', () => {
+    const [eip] = resources(stack, 'aws_eip');
+    expect(eip).toMatchObject({ domain: 'vpc', instance: '${aws_instance.Host_Instance_8BCAD32C.id}' });
+  });
+
+  test('pins the AMI it looked up: a new upstream AMI does not replace the instance', () => {
+    expect(resources(stack, 'aws_instance')[0].lifecycle).toEqual({ ignore_changes: ['ami'] });
+  });
+
+  test('follows the newest AMI only when asked', () => {
+    const s = new TerraformStack(Testing.app(), 's');
+    new AwsProvider(s, 'Aws', { region: 'us-east-1' });
+    const site = new ApacheSite(s, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example' });
+    new WsgiApp(site, 'App', { mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', daemonGroup: new DaemonGroup(site, 'G', { virtualEnv: new VirtualEnv(s, 'E') }) });
+    new Ec2Host(s, 'Host', { site, followLatestAmi: true });
+    expect(resources(s, 'aws_instance')[0].lifecycle).toBeUndefined();
+  });
+
+  test('keeps the bundle in a versioned, encrypted, private bucket under a content-addressed key', () => {
+    const json = JSON.parse(Testing.synth(stack, true));
+    const [object] = Object.values(json.resource.aws_s3_object) as any[];
+    expect(object.key).toMatch(/^site\/[0-9a-f]{64}\.tar\.gz$/);
+    expect(object.source).toBe(`bundles/${object.key}`);
+    expect((Object.values(json.resource.aws_s3_bucket_versioning)[0] as any).versioning_configuration.status).toBe('Enabled');
+    expect((Object.values(json.resource.aws_s3_bucket_server_side_encryption_configuration)[0] as any).rule[0].apply_server_side_encryption_by_default.sse_algorithm).toBe('AES256');
+    expect(Object.values(json.resource.aws_s3_bucket_public_access_block)[0]).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
   });
 
   test('replaces the instance when the site changes', () => {
@@ -42,12 +79,15 @@ describe('Ec2Host', () => {
     expect(ami[0].filter[0]).toEqual({ name: 'name', values: ['debian-12-amd64-*'] });
   });
 
-  test('keeps secrets out of user data: it holds only the bundle and the recipe', () => {
+  test('keeps secrets and code out of user data: it holds only the bootstrap and where the bundle is', () => {
     const userData: string = resources(stack, 'aws_instance')[0].user_data;
     const doc = JSON.parse(userData.replace(/^#cloud-config\n/, ''));
-    expect(doc.write_files.map((f: any) => f.path)).toContain('/opt/cdktf-apache-wsgi/site/provision.sh');
-    expect(doc.runcmd).toEqual([['sh', '/opt/cdktf-apache-wsgi/site/provision.sh']]);
-    expect(userData).not.toMatch(/AKIA|secret|password/i);
+    expect(doc.write_files.map((f: any) => f.path)).toEqual(['/opt/cdktf-apache-wsgi/bootstrap.py', '/etc/cdktf-apache-wsgi/site.json']);
+    const config = JSON.parse(doc.write_files[1].content);
+    expect(Object.keys(config)).toEqual(['bucket', 'key', 'versionId', 'sha256', 'bundleDir', 'script']);
+    expect(config.versionId).toBe('${aws_s3_object.Host_Bundle_Object_5EE7B808.version_id}');
+    expect(doc.runcmd).toEqual([['python3', '/opt/cdktf-apache-wsgi/bootstrap.py', '/etc/cdktf-apache-wsgi/site.json']]);
+    expect(userData).not.toMatch(/AKIA|secret_key|password/i);
   });
 
   test('grants read access to exactly the SSM parameters named', () => {
@@ -59,7 +99,7 @@ describe('Ec2Host', () => {
     const arn = 'arn:aws:ssm:us-east-1:123456789012:parameter/app/db-password';
     new Ec2Host(s, 'Host', { site, amiId: 'ami-12345678', ssmParameterArns: [arn] });
     const [policy] = resources(s, 'aws_iam_role_policy');
-    expect(JSON.parse(policy.policy).Statement).toEqual([{ Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: [arn] }]);
+    expect(JSON.parse(policy.policy).Statement[2]).toEqual({ Sid: 'Parameters', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: [arn] });
   });
 
   test.each([
@@ -70,22 +110,6 @@ describe('Ec2Host', () => {
     const s = new TerraformStack(Testing.app(), 's');
     const site = new ApacheSite(s, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example' });
     expect(() => new Ec2Host(s, 'Host', { site, ...props })).toThrow(message);
-  });
-
-  test('fails at synth when the bundle does not fit EC2 user data', () => {
-    const source = fs.mkdtempSync(path.join(os.tmpdir(), 'caw-big-'));
-    try {
-      fs.copyFileSync(path.join(FIXTURE_APP, 'wsgi.py'), path.join(source, 'wsgi.py'));
-      fs.writeFileSync(path.join(source, 'blob.bin'), require('crypto').randomBytes(20_000));
-      const s = new TerraformStack(Testing.app(), 's');
-      new AwsProvider(s, 'Aws', { region: 'us-east-1' });
-      const site = new ApacheSite(s, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example' });
-      new WsgiApp(site, 'App', { mountPath: '/', source, scriptFile: 'wsgi.py', daemonGroup: new DaemonGroup(site, 'G', { virtualEnv: new VirtualEnv(s, 'E') }) });
-      new Ec2Host(s, 'Host', { site, amiId: 'ami-12345678' });
-      expect(() => Testing.synth(s, true)).toThrow(/s\/Host: user data is \d+ bytes, over EC2's 16384/);
-    } finally {
-      fs.rmSync(source, { recursive: true, force: true });
-    }
   });
 });
 
@@ -113,8 +137,9 @@ describe('ec2-site example with real tools', () => {
       run.terraform('init', '-input=false', '-no-color');
       expect(run.terraform('validate', '-no-color')).toContain('Success! The configuration is valid.');
       const plan = run.terraform('plan', '-input=false', '-lock=false', '-refresh=false', '-no-color');
-      // THEN the plan creates the five resources of an Ec2Host (no parameter policy asked for) and nothing else
-      expect(plan).toContain('Plan: 5 to add, 0 to change, 0 to destroy.');
+      // THEN the plan creates the 13 resources of an Ec2Host: SG, role, policy, profile, instance, EIP, bucket + 5 bucket settings, object
+      expect(plan).toContain('Plan: 13 to add, 0 to change, 0 to destroy.');
+      expect(plan).toContain('+ resource "aws_eip" "Host_Ip_C0FB1F33"');
       expect(plan).toContain('+ resource "aws_instance" "Host_Instance_8BCAD32C"');
     } finally {
       run.cleanup();

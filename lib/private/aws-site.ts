@@ -106,6 +106,11 @@ export class SiteBundleObject extends Construct {
     });
   }
 
+  /** The bundle's files (rendered anew on every call). */
+  public files(): Bundle {
+    return this.render();
+  }
+
   /** The gzipped tar of the bundle; rendered once, at synth. */
   public get archive(): { archive: Buffer; sha256: string } {
     if (!this.cached) {
