@@ -9,6 +9,7 @@ export * from './daemon-group';
 export * from './wsgi-app';
 export * from './local';
 export * from './provision';
+export * from './container-site-host';
 export * from './docker-host';
 export * from './ec2-host';
 export * from './site-host';

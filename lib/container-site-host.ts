@@ -1,0 +1,102 @@
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Construct } from 'constructs';
+import { DAEMON_NUMERIC_OPTIONS } from './platform/daemon-options';
+import { Bundle, BundleFile, writeBundle } from './provision/bundle';
+import { renderDockerfile } from './provision/dockerfile';
+import { HealthCheck } from './provision/health';
+import { healthChecks, RecipeOptions, StartMode } from './provision/recipe';
+import { onStackOutput } from './private/synth-output';
+import { checkInt } from './private/validate';
+import { SiteHost, SiteHostProps } from './site-host';
+
+/**
+ * The capabilities Apache's root parent needs, measured by running it under a
+ * reduced bounding set: SETUID/SETGID to switch children and daemon groups to
+ * their users, CHOWN to hand each daemon its socket (503 without), KILL to stop
+ * daemons of other users (they outlive stop without).
+ */
+export const APACHE_CAPABILITIES = ['CHOWN', 'SETUID', 'SETGID', 'KILL'];
+
+/** Docker's default capability set (what a runtime that cannot add capabilities starts from). */
+export const DEFAULT_CONTAINER_CAPABILITIES = [
+  'AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'NET_RAW',
+  'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT',
+];
+
+/** Props of every host that runs the site as a container. */
+export interface ContainerSiteHostProps extends SiteHostProps {
+  /**
+   * Port Apache listens on inside the container: unprivileged, so nothing needs NET_BIND_SERVICE.
+   * @default 8080
+   */
+  readonly containerPort?: number;
+}
+
+/** Where the bundle sits inside the image. */
+export const IMAGE_BUNDLE_DIR = '/opt/cdktf-apache-wsgi/site';
+
+/**
+ * A host that runs the site as a container image built from the site's recipe
+ * (one layer per recipe phase). The build context (Dockerfile + bundle) is
+ * written next to cdk.tf.json under `docker/<site>/`, so cdk.tf.json refers to
+ * it by a relative path.
+ */
+export abstract class ContainerSiteHost extends SiteHost {
+  /** Port Apache listens on inside the container. */
+  public readonly containerPort: number;
+  /** Build context directory, relative to the stack's output directory. */
+  public readonly contextPath: string;
+
+  protected constructor(scope: Construct, id: string, props: ContainerSiteHostProps) {
+    super(scope, id, props);
+    this.containerPort = checkInt(this, 'containerPort', props.containerPort ?? 8080, 1024, 65_535);
+    this.contextPath = `docker/${this.site.siteName}`;
+    onStackOutput(this, (stackDir) => {
+      const dir = path.join(stackDir, this.contextPath);
+      fs.rmSync(dir, { recursive: true, force: true });
+      writeBundle(this.buildContext(), dir);
+    });
+  }
+
+  /** Files of the build context: Dockerfile plus the bundle under bundle/ (with one script per recipe phase). */
+  public buildContext(): Bundle {
+    const options: RecipeOptions = { port: this.containerPort, startMode: StartMode.NONE, bundleDir: IMAGE_BUNDLE_DIR, logsToStdout: true };
+    const bundle = this.bundle({ ...options, phaseScripts: true });
+    const dockerfile = renderDockerfile({
+      platform: this.site.platform, recipe: this.recipe(options), bundleDir: IMAGE_BUNDLE_DIR, port: this.containerPort,
+      serverName: this.site.toSpec().serverName, healthChecks: this.healthChecks(),
+    });
+    const files = new Map<string, BundleFile>([['Dockerfile', { content: Buffer.from(dockerfile), mode: 0o644 }]]);
+    for (const [rel, file] of bundle) {
+      files.set(`bundle/${rel}`, file);
+    }
+    return files;
+  }
+
+  /** SHA-256 of the build context: a new image exactly when something in it changed. */
+  protected contentHash(): string {
+    const hash = crypto.createHash('sha256');
+    for (const [rel, file] of this.buildContext()) {
+      hash.update(rel).update(String(file.mode)).update(file.content);
+    }
+    return hash.digest('hex');
+  }
+
+  /** Every app's health check, against the container's own port. */
+  protected healthChecks(): HealthCheck[] {
+    return healthChecks(this.site.toSpec(), `http://127.0.0.1:${this.containerPort}`);
+  }
+
+  /**
+   * How long a graceful stop may take: Apache's graceful stop ends once every
+   * daemon group has finished its requests or hit its graceful and shutdown timeouts.
+   */
+  protected defaultStopGraceSec(): number {
+    const optionOf = (options: readonly (readonly [string, number])[], key: 'gracefulTimeoutSec' | 'shutdownTimeoutSec') =>
+      options.find(([name]) => name === DAEMON_NUMERIC_OPTIONS[key].option)?.[1] ?? DAEMON_NUMERIC_OPTIONS[key].default;
+    const groups = this.site.toSpec().groups;
+    return 5 + Math.max(0, ...groups.map((g) => optionOf(g.options, 'gracefulTimeoutSec') + optionOf(g.options, 'shutdownTimeoutSec')));
+  }
+}
