@@ -15,3 +15,4 @@ export * from './ec2-host';
 export * from './site-host';
 export * from './https-load-balancer';
 export * from './ec2-fleet';
+export * from './ecs-fargate-host';

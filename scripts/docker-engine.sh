@@ -38,8 +38,10 @@ stop)
     # Containers first, so nothing is left mounted under the data root.
     docker -H "unix://$sock" ps -aq 2>/dev/null | xargs -r docker -H "unix://$sock" rm -f >/dev/null 2>&1 || true
     kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   fi
+  # What the engine leaves mounted (its network namespace), so the directory can be removed.
+  awk -v d="$dir/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r -n 1 umount -l
   ;;
 *)
   echo "usage: $0 start|stop DIR" >&2
