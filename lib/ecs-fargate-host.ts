@@ -291,6 +291,14 @@ export class EcsFargateHost extends ContainerSiteHost {
       enableEcsManagedTags: true,
       dependsOn: [push, ...routing],
       tags,
+      // After a circuit-breaker rollback the service is steady on the old task
+      // definition and wait_for_steady_state reports success: fail the deploy then.
+      lifecycle: {
+        postcondition: [{
+          condition: Lazy.stringValue({ produce: () => `\${self.task_definition == ${this.taskDefinition.fqn}.arn}` }),
+          errorMessage: 'The service is not running the new task definition: the deployment failed and the circuit breaker rolled it back (see the service events).',
+        }],
+      },
     });
 
     this.url = new TerraformOutput(this, 'Url', { value: this.loadBalancer.url });

@@ -87,6 +87,8 @@ describe('EcsFargateHost', () => {
     expect([service.deployment_minimum_healthy_percent, service.deployment_maximum_percent, service.wait_for_steady_state]).toEqual([100, 200, true]);
     expect([service.launch_type, service.desired_count, service.network_configuration.assign_public_ip]).toEqual(['FARGATE', 2, true]);
     expect(service.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^terraform_data\.Host_ImagePush_/), expect.stringMatching(/^aws_lb_listener_rule\./)]));
+    // A rolled-back deployment fails the deploy instead of reporting success
+    expect(service.lifecycle.postcondition).toEqual([expect.objectContaining({ condition: '${self.task_definition == aws_ecs_task_definition.Host_TaskDefinition_ADDD2992.arn}' })]);
   });
 
   test('sits behind the HTTPS load balancer: ip targets, one target group per app on its health path, tasks reachable from it only', () => {
