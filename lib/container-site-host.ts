@@ -7,23 +7,10 @@ import { Bundle, BundleFile, writeBundle } from './provision/bundle';
 import { renderDockerfile } from './provision/dockerfile';
 import { HealthCheck } from './provision/health';
 import { healthChecks, RecipeOptions, StartMode } from './provision/recipe';
+import { IMAGE_BUNDLE_DIR } from './private/container';
 import { onStackOutput } from './private/synth-output';
 import { checkInt } from './private/validate';
 import { SiteHost, SiteHostProps } from './site-host';
-
-/**
- * The capabilities Apache's root parent needs, measured by running it under a
- * reduced bounding set: SETUID/SETGID to switch children and daemon groups to
- * their users, CHOWN to hand each daemon its socket (503 without), KILL to stop
- * daemons of other users (they outlive stop without).
- */
-export const APACHE_CAPABILITIES = ['CHOWN', 'SETUID', 'SETGID', 'KILL'];
-
-/** Docker's default capability set (what a runtime that cannot add capabilities starts from). */
-export const DEFAULT_CONTAINER_CAPABILITIES = [
-  'AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'NET_RAW',
-  'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT',
-];
 
 /** Props of every host that runs the site as a container. */
 export interface ContainerSiteHostProps extends SiteHostProps {
@@ -33,9 +20,6 @@ export interface ContainerSiteHostProps extends SiteHostProps {
    */
   readonly containerPort?: number;
 }
-
-/** Where the bundle sits inside the image. */
-export const IMAGE_BUNDLE_DIR = '/opt/cdktf-apache-wsgi/site';
 
 /**
  * A host that runs the site as a container image built from the site's recipe

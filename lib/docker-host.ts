@@ -2,7 +2,8 @@ import { Container } from '@cdktf/provider-docker/lib/container';
 import { Image } from '@cdktf/provider-docker/lib/image';
 import { Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
-import { APACHE_CAPABILITIES, ContainerSiteHost, ContainerSiteHostProps } from './container-site-host';
+import { ContainerSiteHost, ContainerSiteHostProps } from './container-site-host';
+import { APACHE_CAPABILITIES } from './private/container';
 import { IMAGE_HEALTH } from './provision/dockerfile';
 import { checkInt, checkPattern } from './private/validate';
 
@@ -66,7 +67,7 @@ export class DockerHost extends ContainerSiteHost {
       image: this.image.imageId,
       restart,
       ports: [{ internal: this.containerPort, external: hostPort, ip: publishAddress }],
-      capabilities: { drop: ['ALL'], add: APACHE_CAPABILITIES },
+      capabilities: { drop: ['ALL'], add: [...APACHE_CAPABILITIES] },
       securityOpts: ['no-new-privileges:true'],
       // Without a grace period the provider removes the old container with SIGKILL;
       // with one it stops it first with the image's STOPSIGNAL (Apache's graceful stop).

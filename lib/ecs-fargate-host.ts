@@ -11,7 +11,7 @@ import { LbListenerRule } from '@cdktf/provider-aws/lib/lb-listener-rule';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { DataResource, Fn, ITerraformDependable, Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
-import { APACHE_CAPABILITIES, ContainerSiteHost, ContainerSiteHostProps, DEFAULT_CONTAINER_CAPABILITIES, IMAGE_BUNDLE_DIR } from './container-site-host';
+import { ContainerSiteHost, ContainerSiteHostProps } from './container-site-host';
 import { FleetSubnet } from './ec2-fleet';
 import { HttpsLoadBalancer } from './https-load-balancer';
 import { IMAGE_HEALTH } from './provision/dockerfile';
@@ -19,6 +19,7 @@ import { healthProbeArgs } from './provision/health';
 import { BUNDLE, ProvisionInput } from './provision/recipe';
 import { behindLoadBalancer, siteRoutes, SUBNET_CIDR } from './private/alb-routes';
 import { PARAMETER_ARN } from './private/aws-site';
+import { APACHE_CAPABILITIES, DEFAULT_CONTAINER_CAPABILITIES, ECR_PUSH_SH, IMAGE_BUNDLE_DIR } from './private/container';
 import { checkInt, checkPattern, propError } from './private/validate';
 
 /** A secret the container gets as an environment variable, read by ECS at task start. */
@@ -91,20 +92,6 @@ const SECRET_ARN = /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
 const CONTAINER = 'apache';
 
-/**
- * Builds the image locally and pushes it to ECR once per content hash. ECR tags
- * are immutable, so a tag already there was pushed by an earlier apply. Every
- * value comes from the environment: nothing is spliced into the command.
- */
-export const ECR_PUSH_SH = `set -eu
-if aws ecr describe-images --region "$AWS_REGION" --repository-name "$REPOSITORY" --image-ids imageTag="$TAG" >/dev/null 2>&1; then
-  echo "$IMAGE is already in ECR"
-  exit 0
-fi
-aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS --password-stdin "$REGISTRY"
-docker build --platform "$PLATFORM" -t "$IMAGE" "$CONTEXT"
-docker push "$IMAGE"
-`;
 
 /**
  * The site's image on ECS Fargate behind an HTTPS Application Load Balancer

@@ -5,7 +5,8 @@ import * as path from 'path';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Testing, TerraformStack } from 'cdktf';
 import { EcsSiteStack } from '../../examples/ecs-site/main';
-import { ApacheSite, DaemonGroup, ECR_PUSH_SH, EcsFargateHost, EcsFargateHostProps, Platform, VirtualEnv, WsgiApp } from '../../lib';
+import { ApacheSite, DaemonGroup, EcsFargateHost, EcsFargateHostProps, Platform, VirtualEnv, WsgiApp } from '../../lib';
+import { ECR_PUSH_SH } from '../../lib/private/container';
 import { OFFLINE_AWS, synthForTerraform } from '../provision/terraform';
 import { FIXTURE_APP } from '../util';
 
