@@ -318,7 +318,9 @@ export class ApacheSite extends Construct {
  * mod_alias runs before mod_wsgi, so a static Alias at or above a mount path
  * hides the app mounted there.
  */
-function checkNotShadowed(app: IConstruct, mountPath: string, other: { staticFiles: readonly { urlPath: string }[]; node: { path: string } }, own = false): void {
+function checkNotShadowed(
+  app: IConstruct, mountPath: string, other: { staticFiles: readonly { urlPath: string }[]; node: { path: string } }, own = false,
+): void {
   for (const files of other.staticFiles) {
     if (isAtOrUnder(mountPath, files.urlPath)) {
       throw propError(app, 'mountPath', mountPath,

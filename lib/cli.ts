@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import * as http from 'http';
 import { ApacheSite } from './apache-site';
-import { findSites, loadApps, LocalApacheMissingError, RunningSite, startLocalSite } from './local';
+import { findSites, loadApps, LocalApacheMissingError, RUN_TOKEN_HEADER, RunningSite, startLocalSite } from './local';
 
 const USAGE = `Usage: cdktf-apache-wsgi serve <main.ts|main.js> [--site PATH] [--port N] [--check] [--if-available]
 
@@ -63,11 +63,18 @@ async function main(argv: string[]): Promise<number> {
     return failures === 0 ? 0 : 1;
   }
   console.log('Press Ctrl-C to stop.');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+  // Stop on Ctrl-C / SIGTERM, or fail at once when an Apache dies under us (the runner has
+  // already killed its process group and removed its work directory).
+  const ended = await new Promise<{ site?: ApacheSite; how?: string }>((resolve) => {
+    process.once('SIGINT', () => resolve({}));
+    process.once('SIGTERM', () => resolve({}));
+    running.forEach((r, i) => r.exited.then((how) => resolve({ site: sites[i], how })));
   });
   await stopAll();
+  if (ended.site) {
+    console.error(`error: Apache serving ${ended.site.node.path} exited unexpectedly (${ended.how}); stopped its remaining processes and removed its work directory`);
+    return 1;
+  }
   return 0;
 }
 
@@ -75,17 +82,26 @@ function printUrls(site: ApacheSite, run: RunningSite): void {
   for (const app of site.apps) {
     console.log(`  ${app.appName.padEnd(20)} ${run.appUrls[app.appName]}   (daemon group ${app.daemonGroup?.name ?? 'embedded'})`);
   }
-  console.log(`  config ${run.configFile}\n  error log ${run.errorLog}`);
+  console.log(`  config ${run.configFile}\n  error log ${run.errorLog}\n  apache pid ${run.pid}, work dir ${run.workDir}`);
 }
 
 async function checkSite(site: ApacheSite, run: RunningSite): Promise<number> {
   let failures = 0;
   for (const app of site.apps) {
-    const status = await new Promise<number>((resolve) => {
-      http.get(run.appUrls[app.appName], { agent: false }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', () => resolve(0));
+    const url = run.appUrls[app.appName];
+    const answer = await new Promise<{ status: number; ours: boolean }>((resolve) => {
+      const req = http.get(url, { agent: false, timeout: 30_000 }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, ours: res.headers[RUN_TOKEN_HEADER] === run.runToken });
+      });
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => resolve({ status: 0, ours: false }));
     });
-    console.log(`  ${status === 200 ? 'ok  ' : 'FAIL'} ${status} GET ${run.appUrls[app.appName]}`);
-    failures += status === 200 ? 0 : 1;
+    // A 200 counts only from this run's Apache, never from another server on the port.
+    const ok = answer.status === 200 && answer.ours;
+    const foreign = answer.status !== 0 && !answer.ours ? ` (answered by another server on port ${run.port}, not this Apache)` : '';
+    console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${answer.status} GET ${url}${foreign}`);
+    failures += ok ? 0 : 1;
   }
   return failures;
 }

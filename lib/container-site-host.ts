@@ -2,7 +2,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
-import { DAEMON_NUMERIC_OPTIONS } from './platform/daemon-options';
+import { DAEMON_OPTIONS } from './platform/daemon-options';
 import { Bundle, BundleFile, writeBundle } from './provision/bundle';
 import { renderDockerfile } from './provision/dockerfile';
 import { HealthCheck } from './provision/health';
@@ -78,8 +78,8 @@ export abstract class ContainerSiteHost extends SiteHost {
    * daemon group has finished its requests or hit its graceful and shutdown timeouts.
    */
   protected defaultStopGraceSec(): number {
-    const optionOf = (options: readonly (readonly [string, number])[], key: 'gracefulTimeoutSec' | 'shutdownTimeoutSec') =>
-      options.find(([name]) => name === DAEMON_NUMERIC_OPTIONS[key].option)?.[1] ?? DAEMON_NUMERIC_OPTIONS[key].default;
+    const optionOf = (options: readonly { option: string; value: string | number }[], key: 'gracefulTimeoutSec' | 'shutdownTimeoutSec') =>
+      Number(options.find((o) => o.option === DAEMON_OPTIONS[key].option)?.value ?? DAEMON_OPTIONS[key].default);
     const groups = this.site.toSpec().groups;
     return 5 + Math.max(0, ...groups.map((g) => optionOf(g.options, 'gracefulTimeoutSec') + optionOf(g.options, 'shutdownTimeoutSec')));
   }

@@ -1,16 +1,17 @@
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { ApacheSite } from './apache-site';
-import { DaemonGroupSpec } from './conf/site-spec';
-import { DAEMON_NUMERIC_OPTIONS, DaemonNumericOption, PROCESSES_RANGE, THREADS_RANGE } from './platform/daemon-options';
+import { AppSecret } from './app-secret';
+import { DaemonGroupSpec, DaemonOptionSpecValue, DataDirectorySpec, SecretSpec } from './conf/site-spec';
+import { DaemonProcessOptions } from './daemon-process-options';
+import { PROCESSES_RANGE, THREADS_RANGE } from './platform/daemon-options';
+import { checkUnprivilegedGroup, resolveDaemonOptions } from './private/daemon-options';
+import { checkEnvironment, checkEnvName, checkSecrets } from './private/environment';
 import { checkConfString, checkInt, checkPattern, NAME_EXPECTED, NAME_PATTERN, nameFromId, propError } from './private/validate';
 import { VirtualEnv } from './virtual-env';
 import type { WsgiApp } from './wsgi-app';
 
-/** Numeric WSGIDaemonProcess options, in seconds where the name says so. */
-export type DaemonGroupTimeouts = { readonly [K in DaemonNumericOption]?: number };
-
-export interface DaemonGroupProps extends DaemonGroupTimeouts {
+export interface DaemonGroupProps extends DaemonProcessOptions {
   /** The venv the group's processes run (python-home=). */
   readonly virtualEnv: VirtualEnv;
   /**
@@ -32,7 +33,11 @@ export interface DaemonGroupProps extends DaemonGroupTimeouts {
    * @default - 'wsgi-' + name, created by the provisioning recipe
    */
   readonly user?: string;
-  /** @default - same as user */
+  /**
+   * Primary Unix group of the processes. Groups with system-wide rights
+   * (root, shadow, disk, docker, adm, sudo, wheel...) are refused.
+   * @default - same as user
+   */
   readonly group?: string;
   /** @default 'C.UTF-8' */
   readonly lang?: string;
@@ -40,6 +45,27 @@ export interface DaemonGroupProps extends DaemonGroupTimeouts {
   readonly locale?: string;
   /** Process name shown by ps. @default '%{GROUP}' */
   readonly displayName?: string;
+  /**
+   * Environment variables in `os.environ` of every app of the group before it is
+   * imported (and of their build and release commands). An app's own
+   * `environment` adds to these.
+   * @default {}
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * Secrets in `os.environ` of every app of the group, by variable name; resolved on
+   * the host into a file only this group's user can read.
+   * @default {}
+   */
+  readonly secrets?: Record<string, AppSecret>;
+  /**
+   * Writable directories for the group's apps (sqlite databases, uploads, caches),
+   * by the environment variable that gives the app its path, e.g.
+   * `{ DJANGO_DATA_DIR: 'db' }`. Created on the host owned by the group's user,
+   * mode 0700, outside the read-only code, and kept across code deploys.
+   * @default {}
+   */
+  readonly dataDirectories?: Record<string, string>;
 }
 
 const USER_PATTERN = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -60,8 +86,12 @@ export class DaemonGroup extends Construct {
   public readonly lang: string;
   public readonly locale: string;
   public readonly displayName: string;
-  /** Every numeric option with its resolved value; undefined means left out. */
-  public readonly options: DaemonGroupTimeouts;
+  /** Every WSGIDaemonProcess option prop with its resolved value; undefined means left out. */
+  public readonly options: DaemonProcessOptions;
+  private readonly optionArgs: DaemonOptionSpecValue[];
+  public readonly environment: Readonly<Record<string, string>>;
+  public readonly secrets: readonly SecretSpec[];
+  public readonly dataDirectories: readonly DataDirectorySpec[];
   private readonly groupApps: WsgiApp[] = [];
 
   constructor(scope: Construct, id: string, props: DaemonGroupProps) {
@@ -88,27 +118,30 @@ export class DaemonGroup extends Construct {
     }
     this.group = checkPattern(this, 'group', props.group ?? this.user, USER_PATTERN, 'a Linux group name (lower-case, at most 32 characters)');
     // group=root gives the app root's group rights (files such as /etc/shadow backups, root-group sockets).
-    if (this.group === 'root') {
-      throw propError(this, 'group', this.group, 'a group other than root');
-    }
+    checkUnprivilegedGroup(this, 'group', this.group);
     this.lang = checkPattern(this, 'lang', props.lang ?? 'C.UTF-8', /^[A-Za-z_]+(\.[A-Za-z0-9-]+)?(@\w+)?$/, 'a locale name such as "C.UTF-8"');
     this.locale = checkPattern(this, 'locale', props.locale ?? 'C.UTF-8', /^[A-Za-z_]+(\.[A-Za-z0-9-]+)?(@\w+)?$/, 'a locale name such as "C.UTF-8"');
     this.displayName = checkConfString(this, 'displayName', props.displayName ?? '%{GROUP}');
 
-    const options: { [K in DaemonNumericOption]?: number } = {};
-    for (const key of Object.keys(DAEMON_NUMERIC_OPTIONS) as DaemonNumericOption[]) {
-      const spec = DAEMON_NUMERIC_OPTIONS[key];
-      const given = props[key];
-      if (given !== undefined && given !== 0 && !platform.modWsgiAtLeast(spec.since)) {
-        throw propError(this, key, given, `no value: ${spec.option} needs mod_wsgi ${spec.since} or later and ${platform.id} has ${platform.modWsgiVersion}`);
-      }
-      // 0 switches an option with a production default off.
-      const value = given ?? ('default' in spec ? spec.default : undefined);
-      if (value !== undefined && value !== 0) {
-        options[key] = checkInt(this, key, value, spec.min, spec.max);
-      }
-    }
+    const { values: options, args } = resolveDaemonOptions(this, props, platform);
     this.options = options;
+    this.optionArgs = args;
+    this.environment = checkEnvironment(this, 'environment', props.environment);
+    this.secrets = checkSecrets(this, 'secrets', props.secrets);
+    this.dataDirectories = Object.entries(props.dataDirectories ?? {}).map(([envVar, name]) => ({
+      envVar: checkEnvName(this, 'dataDirectories name', envVar),
+      name: checkPattern(this, `dataDirectories.${envVar}`, name, NAME_PATTERN, NAME_EXPECTED),
+    }));
+    const names = [...Object.keys(this.environment), ...this.secrets.map((s) => s.envVar), ...this.dataDirectories.map((d) => d.envVar)];
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice) {
+      throw propError(this, 'environment', twice, 'each variable set once among environment, secrets and dataDirectories');
+    }
+    const dirNames = this.dataDirectories.map((d) => d.name);
+    const sameDir = dirNames.find((n, i) => dirNames.indexOf(n) !== i);
+    if (sameDir) {
+      throw propError(this, 'dataDirectories', sameDir, 'a directory name used once per group');
+    }
 
     if (options.maximumRequests !== undefined && options.gracefulTimeoutSec === undefined) {
       Annotations.of(this).addWarning('maximumRequests without gracefulTimeoutSec: each recycle cuts off requests in flight');
@@ -140,6 +173,20 @@ export class DaemonGroup extends Construct {
 
   /** @internal called by WsgiApp's constructor */
   public _addApp(app: WsgiApp): void {
+    // One process environment per group: its apps must agree on every variable.
+    const own = new Set([...Object.keys(this.environment), ...this.secrets.map((s) => s.envVar), ...this.dataDirectories.map((d) => d.envVar)]);
+    for (const name of [...Object.keys(app.environment), ...app.secrets.map((s) => s.envVar)]) {
+      if (own.has(name)) {
+        throw propError(app, 'environment', name, `a variable the daemon group ${this.node.path} does not set already`);
+      }
+      for (const other of this.groupApps) {
+        const a = app.environment[name] ?? app.secrets.find((s) => s.envVar === name)?.arn;
+        const b = other.environment[name] ?? other.secrets.find((s) => s.envVar === name)?.arn;
+        if (b !== undefined && a !== b) {
+          throw propError(app, 'environment', name, `the same value as ${other.node.path}, which shares daemon group ${this.name} and so its process environment`);
+        }
+      }
+    }
     const globalApp = [...this.groupApps, app].find((a) => a.applicationGroup.isGlobal);
     if (this.groupApps.length > 0 && globalApp) {
       throw propError(app, 'daemonGroup', this.node.path,
@@ -171,9 +218,8 @@ export class DaemonGroup extends Construct {
       displayName: this.displayName,
       lang: this.lang,
       locale: this.locale,
-      options: (Object.keys(DAEMON_NUMERIC_OPTIONS) as DaemonNumericOption[])
-        .filter((k) => this.options[k] !== undefined)
-        .map((k) => [DAEMON_NUMERIC_OPTIONS[k].option, this.options[k]!] as const),
+      options: this.optionArgs,
+      dataDirectories: this.dataDirectories,
     };
   }
 }

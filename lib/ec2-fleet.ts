@@ -138,7 +138,7 @@ export class Ec2Fleet extends SiteHost {
       siteName: site.siteName, bucketName: props.bundleBucketName, tags,
       bundle: () => this.bundle({ port: site.port, startMode: StartMode.SYSTEMD, bundleDir: this.bundleDir, blockInstanceMetadata: this.blockMetadata }),
     });
-    const role = new InstanceRole(this, 'InstanceRole', { bundle: this.bundleObject, parameterArns, tags });
+    const role = new InstanceRole(this, 'InstanceRole', { bundle: this.bundleObject, parameterArns, spec: () => this.site.toSpec(), tags });
 
     this.launchTemplate = new LaunchTemplate(this, 'LaunchTemplate', {
       namePrefix: `${site.siteName}-`,

@@ -105,7 +105,7 @@ export class Ec2Host extends SiteHost {
       siteName: site.siteName, bucketName: props.bundleBucketName, tags,
       bundle: () => this.bundle({ port: site.port, startMode: StartMode.SYSTEMD, bundleDir: this.bundleDir, blockInstanceMetadata: this.blockMetadata }),
     });
-    const role = new InstanceRole(this, 'InstanceRole', { bundle: this.bundleObject, parameterArns, tags });
+    const role = new InstanceRole(this, 'InstanceRole', { bundle: this.bundleObject, parameterArns, spec: () => this.site.toSpec(), tags });
     this.role = role.role;
 
     this.instance = new Instance(this, 'Instance', {
@@ -134,3 +134,4 @@ export class Ec2Host extends SiteHost {
     return this.bundleObject.userData(this.site.siteName, this.bundleDir);
   }
 }
+

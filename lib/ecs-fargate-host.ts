@@ -148,7 +148,7 @@ export class EcsFargateHost extends ContainerSiteHost {
         'the ARN of one SSM parameter or Secrets Manager secret (no wildcards)'),
     }));
     const spec = site.toSpec();
-    const longestRequestSec = Math.max(spec.timeoutSec, ...spec.groups.flatMap((g) => g.options.filter(([name]) => name === 'request-timeout').map(([, v]) => v)));
+    const longestRequestSec = Math.max(spec.timeoutSec, ...spec.groups.flatMap((g) => g.options.filter((o) => o.option === 'request-timeout').map((o) => Number(o.value))));
     const tags = { ...props.tags, 'cdktf-apache-wsgi:site': site.siteName };
     const region = new DataAwsRegion(this, 'Region');
 

@@ -1,18 +1,19 @@
 export * from './errors';
+// The providers' hosts are separate entry points (`cdktf-apache-wsgi/docker`,
+// `cdktf-apache-wsgi/aws`) so this one loads with cdktf and constructs alone.
 export * from './conf';
 export * from './platform';
 export * from './application-group';
+export * from './app-secret';
 export * from './log-level';
 export * from './virtual-env';
 export * from './apache-site';
+export * from './daemon-process-options';
 export * from './daemon-group';
 export * from './wsgi-app';
 export * from './local';
 export * from './provision';
-export * from './container-site-host';
-export * from './docker-host';
-export * from './ec2-host';
 export * from './site-host';
 export * from './https-load-balancer';
 export * from './ec2-fleet';
-export * from './ecs-fargate-host';
+export * from './container-site-host';

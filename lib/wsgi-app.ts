@@ -3,7 +3,9 @@ import * as path from 'path';
 import { Construct } from 'constructs';
 import { ApacheSite, isAtOrUnder } from './apache-site';
 import { ApplicationGroup } from './application-group';
-import { AppSpec, StaticFilesSpec } from './conf/site-spec';
+import { AppSecret } from './app-secret';
+import { AppSpec, SecretSpec, StaticFilesSpec } from './conf/site-spec';
+import { checkCommands, checkEnvironment, checkSecrets } from './private/environment';
 import { DaemonGroup } from './daemon-group';
 import { checkExistingPath } from './private/paths';
 import { checkConfString, checkInt, checkPattern, NAME_EXPECTED, NAME_PATTERN, nameFromId, propError } from './private/validate';
@@ -18,15 +20,74 @@ export interface StaticFiles {
    * @default - no Cache-Control header
    */
   readonly maxAgeSec?: number;
+  /**
+   * The directory is made by the app's buildCommands (e.g. Django's collectstatic
+   * STATIC_ROOT), so it need not exist when the stack is synthesized.
+   * @default false
+   */
+  readonly createdByBuild?: boolean;
+  /**
+   * Serve and ship dotfiles, dot-directories and backup files (`.env`, `.git/`,
+   * `.htaccess`, `*~`, `*.bak`, `*.swp`, `*.orig`, `*.old`) found in the directory.
+   * @default false - they are neither shipped nor served (404)
+   */
+  readonly includeHiddenFiles?: boolean;
 }
 
 export interface WsgiAppProps {
   /** URL path the app answers at: '/' or '/a/b' (no trailing slash). */
   readonly mountPath: string;
-  /** Absolute path of the app's source directory, deployed as the app's code. */
+  /**
+   * Absolute path of the app's source directory, deployed as the app's code
+   * (read-only for the app). It is the first entry of the app's `sys.path`.
+   */
   readonly source: string;
-  /** The WSGI script, relative to source, e.g. 'wsgi.py'. */
-  readonly scriptFile: string;
+  /**
+   * The WSGI script, relative to source, e.g. 'mysite/wsgi.py'. Give this or entryPoint.
+   * @default - none: entryPoint is used
+   */
+  readonly scriptFile?: string;
+  /**
+   * The WSGI application as `module:callable` (or `module`, then callableObject
+   * is used), imported with the source directory on `sys.path`, e.g.
+   * 'mysite.wsgi:application' or 'app:app'. Give this or scriptFile.
+   * @default - none: scriptFile is used
+   */
+  readonly entryPoint?: string;
+  /**
+   * More directories on `sys.path`, relative to source (e.g. 'src'), after source itself.
+   * @default []
+   */
+  readonly pythonPaths?: string[];
+  /**
+   * Environment variables set in `os.environ` before the app is imported (and for
+   * its build and release commands). Apps sharing a daemon group share one process
+   * environment, so they may not set one variable to different values.
+   * @default {}
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * Secrets put into `os.environ` before the app is imported (and for its release
+   * commands, never for build commands), by variable name.
+   * @default {}
+   */
+  readonly secrets?: Record<string, AppSecret>;
+  /**
+   * Commands run once when the bundle or image is built, in a writable copy of the
+   * app's directory with the venv's `bin` first on PATH and the app's environment
+   * (no secrets), e.g. `[['python', 'manage.py', 'collectstatic', '--noinput']]`.
+   * Their output becomes part of the read-only code. A failing command fails the build.
+   * @default []
+   */
+  readonly buildCommands?: string[][];
+  /**
+   * Commands run once per deploy as the daemon group's user, with the app's
+   * environment, secrets and data directories, before the new code takes traffic,
+   * e.g. `[['python', 'manage.py', 'migrate', '--noinput']]`. A failing command
+   * fails the deploy and the old version keeps serving.
+   * @default []
+   */
+  readonly releaseCommands?: string[][];
   /**
    * The daemon group that runs the app. Required while the site restricts
    * embedded mode (the default).
@@ -66,6 +127,7 @@ export interface WsgiAppProps {
   readonly healthyHttpCodes?: string;
 }
 
+const ENTRY_POINT = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(:[A-Za-z_][A-Za-z0-9_]*)?$/;
 const MOUNT_PATH = /^\/([A-Za-z0-9._~!$&'()*+,;=:@%-]+(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*)?$/;
 const HEALTH_PATH = /^\/([A-Za-z0-9._~!$&'()*+,;=:@%-]+\/?)*$/;
 const HTTP_CODES = /^[1-5]\d\d(-[1-5]\d\d)?(,[1-5]\d\d(-[1-5]\d\d)?)*$/;
@@ -77,7 +139,13 @@ export class WsgiApp extends Construct {
   public readonly appName: string;
   public readonly mountPath: string;
   public readonly source: string;
-  public readonly scriptFile: string;
+  public readonly scriptFile?: string;
+  public readonly entryPoint?: string;
+  public readonly pythonPaths: readonly string[];
+  public readonly environment: Readonly<Record<string, string>>;
+  public readonly secrets: readonly SecretSpec[];
+  public readonly buildCommands: readonly (readonly string[])[];
+  public readonly releaseCommands: readonly (readonly string[])[];
   public readonly daemonGroup?: DaemonGroup;
   public readonly applicationGroup: ApplicationGroup;
   public readonly staticFiles: readonly StaticFiles[];
@@ -94,11 +162,38 @@ export class WsgiApp extends Construct {
     this.mountPath = checkPattern(this, 'mountPath', props.mountPath, MOUNT_PATH, MOUNT_EXPECTED);
     checkConfString(this, 'mountPath', this.mountPath);
     this.source = checkExistingPath(this, 'source', props.source, 'directory');
-    this.scriptFile = checkRelativeInside(this, 'scriptFile', props.scriptFile, this.source, 'file');
+    if ((props.scriptFile === undefined) === (props.entryPoint === undefined)) {
+      throw propError(this, props.scriptFile === undefined ? 'entryPoint' : 'scriptFile', props.scriptFile ?? props.entryPoint,
+        'exactly one of scriptFile (a WSGI script such as "mysite/wsgi.py") and entryPoint (such as "mysite.wsgi:application")');
+    }
+    if (props.scriptFile !== undefined) {
+      this.scriptFile = checkRelativeInside(this, 'scriptFile', props.scriptFile, this.source, 'file');
+    }
+    let callable = props.callableObject ?? 'application';
+    if (props.entryPoint !== undefined) {
+      const [module, attr] = checkPattern(this, 'entryPoint', props.entryPoint, ENTRY_POINT, 'a Python module path with an optional callable, such as "mysite.wsgi:application" or "app:app"').split(':');
+      this.entryPoint = module;
+      if (attr !== undefined) {
+        if (props.callableObject !== undefined && props.callableObject !== attr) {
+          throw propError(this, 'callableObject', props.callableObject, `nothing, or "${attr}" as entryPoint says`);
+        }
+        callable = attr;
+      }
+    }
+    this.pythonPaths = (props.pythonPaths ?? []).map((p, i) => checkRelativeInside(this, `pythonPaths[${i}]`, p, this.source, 'directory'));
+    this.environment = checkEnvironment(this, 'environment', props.environment);
+    this.secrets = checkSecrets(this, 'secrets', props.secrets);
+    for (const secret of this.secrets) {
+      if (secret.envVar in this.environment) {
+        throw propError(this, `secrets.${secret.envVar}`, secret.arn, `a variable not also set in environment (${secret.envVar} is)`);
+      }
+    }
+    this.buildCommands = checkCommands(this, 'buildCommands', props.buildCommands);
+    this.releaseCommands = checkCommands(this, 'releaseCommands', props.releaseCommands);
     this.applicationGroup = props.applicationGroup ?? ApplicationGroup.GLOBAL;
     this.passAuthorization = props.passAuthorization ?? false;
     this.threadSafe = props.threadSafe ?? true;
-    this.callableObject = checkPattern(this, 'callableObject', props.callableObject ?? 'application', /^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python identifier');
+    this.callableObject = checkPattern(this, 'callableObject', callable, /^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python identifier');
     this.healthCheckPath = checkPattern(this, 'healthCheckPath', props.healthCheckPath ?? this.mountPath, HEALTH_PATH, 'a URL path such as "/health/" (no query string, no empty segments)');
     if (!isAtOrUnder(this.healthCheckPath.replace(/(.)\/$/, '$1'), this.mountPath)) {
       throw propError(this, 'healthCheckPath', this.healthCheckPath, `a path at or under the app's mount path ${this.mountPath}`);
@@ -107,17 +202,17 @@ export class WsgiApp extends Construct {
     if (!Array.isArray(props.staticFiles ?? [])) {
       throw propError(this, 'staticFiles', props.staticFiles, 'an array of { urlPath, directory }');
     }
-    this.staticFiles = (props.staticFiles ?? []).map((f, i) => ({
-      urlPath: checkPattern(this, `staticFiles[${i}].urlPath`, f.urlPath, MOUNT_PATH, MOUNT_EXPECTED),
-      directory: checkRelativeInside(this, `staticFiles[${i}].directory`, f.directory, this.source, 'directory'),
-      maxAgeSec: f.maxAgeSec === undefined ? undefined : checkInt(this, `staticFiles[${i}].maxAgeSec`, f.maxAgeSec, 0, 31_536_000),
-    }));
-    // Apache would serve everything under a static directory as a file, the WSGI script (and its secrets) included.
-    this.staticFiles.forEach((f, i) => {
-      if (f.directory === '.' || `${this.scriptFile}`.startsWith(`${f.directory}/`)) {
-        throw propError(this, `staticFiles[${i}].directory`, props.staticFiles![i].directory,
-          `a directory that does not contain the WSGI script ${this.scriptFile}: Apache would serve the app's source code as static files`);
-      }
+    this.staticFiles = (props.staticFiles ?? []).map((f, i) => {
+      const createdByBuild = f.createdByBuild ?? false;
+      const directory = checkRelativeInside(this, `staticFiles[${i}].directory`, f.directory, this.source, createdByBuild ? 'absent-or-directory' : 'directory');
+      checkStaticDirectory(this, `staticFiles[${i}].directory`, f.directory, directory, this.source);
+      return {
+        urlPath: checkPattern(this, `staticFiles[${i}].urlPath`, f.urlPath, MOUNT_PATH, MOUNT_EXPECTED),
+        directory,
+        maxAgeSec: f.maxAgeSec === undefined ? undefined : checkInt(this, `staticFiles[${i}].maxAgeSec`, f.maxAgeSec, 0, 31_536_000),
+        createdByBuild,
+        includeHiddenFiles: f.includeHiddenFiles ?? false,
+      };
     });
 
     if (props.daemonGroup === undefined) {
@@ -138,37 +233,94 @@ export class WsgiApp extends Construct {
   }
 
   public toSpec(): AppSpec {
+    const group = this.daemonGroup;
     return {
       name: this.appName,
       source: this.source,
       mountPath: this.mountPath,
       scriptFile: this.scriptFile,
-      processGroup: this.daemonGroup?.name,
+      entryPoint: this.entryPoint,
+      pythonPaths: this.pythonPaths,
+      environment: { ...group?.environment, ...this.environment },
+      secrets: [...group?.secrets ?? [], ...this.secrets],
+      buildCommands: this.buildCommands,
+      releaseCommands: this.releaseCommands,
+      processGroup: group?.name,
       applicationGroup: this.applicationGroup.value,
       passAuthorization: this.passAuthorization,
       callableObject: this.callableObject,
-      staticFiles: this.staticFiles.map((f): StaticFilesSpec => ({ ...f })),
+      staticFiles: this.staticFiles.map((f): StaticFilesSpec => ({
+        urlPath: f.urlPath, directory: f.directory, maxAgeSec: f.maxAgeSec, includeHiddenFiles: f.includeHiddenFiles ?? false,
+      })),
       healthCheckPath: this.healthCheckPath,
       healthyHttpCodes: this.healthyHttpCodes,
     };
   }
 }
 
-/** A relative path that stays inside `base` and exists there; returned normalized with '/'. */
-function checkRelativeInside(scope: Construct, prop: string, value: string, base: string, kind: 'file' | 'directory'): string {
+/**
+ * A relative path that stays inside `base`, also after following symlinks, and
+ * exists there (or, for 'absent-or-directory', is not there yet); returned normalized with '/'.
+ */
+function checkRelativeInside(scope: Construct, prop: string, value: string, base: string, kind: 'file' | 'directory' | 'absent-or-directory'): string {
   checkConfString(scope, prop, value);
   // The path ends up in <Directory ...> and <Files ...> section headers, which end at '>'.
   if (/[<>]/.test(value)) {
     throw propError(scope, prop, value, 'a path without "<" or ">" (it is written into Apache <Directory> and <Files> sections)');
   }
-  const normalized = path.posix.normalize(value.replace(/\\/g, '/'));
+  const normalized = path.posix.normalize(value.replace(/\\/g, '/')).replace(/(.)\/+$/, '$1');
   if (path.isAbsolute(value) || normalized === '..' || normalized.startsWith('../')) {
     throw propError(scope, prop, value, `a path relative to the app source ${base}, inside it`);
   }
   const full = path.join(base, normalized);
+  if (kind === 'absent-or-directory' && !fs.existsSync(full)) {
+    return normalized;
+  }
   const ok = fs.existsSync(full) && (kind === 'file' ? fs.statSync(full).isFile() : fs.statSync(full).isDirectory());
   if (!ok) {
-    throw propError(scope, prop, value, `an existing ${kind} inside the app source ${base}`);
+    throw propError(scope, prop, value, `an existing ${kind === 'file' ? 'file' : 'directory'} inside the app source ${base}`);
+  }
+  const real = fs.realpathSync(full);
+  const realBase = fs.realpathSync(base);
+  if (real !== realBase && !real.startsWith(`${realBase}${path.sep}`)) {
+    throw propError(scope, prop, value, `a path inside the app source ${base}; it resolves to ${real} outside it (symlink)`);
   }
   return normalized;
+}
+
+/**
+ * Apache serves everything under a static directory as a file: it must hold no
+ * code. Compared as resolved paths, so './', 'sub/' or a symlink cannot reach
+ * the WSGI script, its modules or settings.
+ */
+function checkStaticDirectory(scope: Construct, prop: string, value: string, normalized: string, source: string): void {
+  const full = path.join(source, normalized);
+  const refuse = (why: string) => {
+    throw propError(scope, prop, value, `a directory without code or settings: ${why}; Apache would serve the app's source as static files`);
+  };
+  if (normalized === '.' || (fs.existsSync(full) && fs.realpathSync(full) === fs.realpathSync(source))) {
+    refuse('it is the app source directory itself');
+  }
+  if (fs.existsSync(full)) {
+    const code = findPythonFile(full);
+    if (code) {
+      refuse(`it contains ${path.relative(source, code)}`);
+    }
+  }
+}
+
+/** The first Python source file under a directory, if any. */
+function findPythonFile(dir: string): string | undefined {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const found = findPythonFile(full);
+      if (found) {
+        return found;
+      }
+    } else if (/\.(py|pyc|wsgi)$/.test(entry.name)) {
+      return full;
+    }
+  }
+  return undefined;
 }

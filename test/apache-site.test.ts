@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Testing, TerraformStack } from 'cdktf';
+import { App, Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { ApacheSite, LogLevel, Platform, VirtualEnv, WsgiApp } from '../lib';
 import { FIXTURE_APP, newGroup, newSite, warningsOf } from './util';
 
@@ -68,7 +68,7 @@ describe('ApacheSite', () => {
 
   test('fails on a Terraform token, which cannot be written into the config', () => {
     const { stack } = newSite();
-    const token = new (require('cdktf').TerraformVariable)(stack, 'name', { type: 'string' }).stringValue;
+    const token = new TerraformVariable(stack, 'name', { type: 'string' }).stringValue;
     expect(() => new ApacheSite(stack, 'Other', { platform: Platform.DEBIAN_12, serverName: token }))
       .toThrow(/test\/Other: serverName .* is invalid; expected a literal value/);
   });

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Testing } from 'cdktf';
 import { DockerSiteStack } from '../examples/docker-site/main';
-import { DockerHost } from '../lib';
+import { DockerHost } from '../lib/docker';
 
 describe('DockerHost', () => {
   const stack = new DockerSiteStack(Testing.app(), 'docker-site');

@@ -1,11 +1,13 @@
 import { execFileSync } from 'child_process';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Testing, TerraformStack } from 'cdktf';
 import { Ec2SiteStack } from '../examples/ec2-site/main';
-import { ApacheSite, DaemonGroup, Ec2Host, Platform, VirtualEnv, WsgiApp } from '../lib';
+import { ApacheSite, AppSecret, DaemonGroup, Platform, VirtualEnv, WsgiApp } from '../lib';
+import { Ec2Host } from '../lib/aws';
 import { OFFLINE_AWS, synthForTerraform } from './provision/terraform';
 import { FIXTURE_APP } from './util';
 
@@ -99,7 +101,36 @@ describe('Ec2Host', () => {
     const arn = 'arn:aws:ssm:us-east-1:123456789012:parameter/app/db-password';
     new Ec2Host(s, 'Host', { site, amiId: 'ami-12345678', ssmParameterArns: [arn] });
     const [policy] = resources(s, 'aws_iam_role_policy');
-    expect(JSON.parse(policy.policy).Statement[2]).toEqual({ Sid: 'Parameters', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: [arn] });
+    expect(JSON.parse(policy.policy).Statement.slice(2)).toEqual([{ Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: [arn] }]);
+  });
+
+  test('grants read access to exactly the secrets the daemon groups use, and nothing without any', () => {
+    // GIVEN a site whose group and app take secrets from SSM and Secrets Manager
+    const s = new TerraformStack(Testing.app(), 's');
+    new AwsProvider(s, 'Aws', { region: 'us-east-1' });
+    const site = new ApacheSite(s, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example' });
+    const key = 'arn:aws:ssm:us-east-1:123456789012:parameter/mysite/secret-key';
+    const db = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:mysite/db-AbCdEf';
+    const group = new DaemonGroup(site, 'G', { virtualEnv: new VirtualEnv(s, 'E'), secrets: { SECRET_KEY: AppSecret.fromSsmParameter(key) } });
+    new WsgiApp(site, 'App', { mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', daemonGroup: group, secrets: { DB_PASSWORD: AppSecret.fromSecretsManager(db, 'password') } });
+    // WHEN an EC2 host serves it
+    const host = new Ec2Host(s, 'Host', { site, amiId: 'ami-12345678' });
+    // THEN the role reads exactly those two ARNs
+    const [policy] = resources(s, 'aws_iam_role_policy');
+    // (after the Session Manager and bundle statements every EC2 host has)
+    expect(JSON.parse(policy.policy).Statement.slice(2)).toEqual([
+      { Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: [key] },
+      { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [db] },
+    ]);
+    // AND the user data carries the ARNs only, to be resolved by root at boot
+    expect(host.userData()).not.toMatch(/"value"/);
+    // AND a host without secrets reads none
+    const bare = new TerraformStack(Testing.app(), 'b');
+    new AwsProvider(bare, 'Aws', { region: 'us-east-1' });
+    const bareSite = new ApacheSite(bare, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example' });
+    new WsgiApp(bareSite, 'App', { mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', daemonGroup: new DaemonGroup(bareSite, 'G', { virtualEnv: new VirtualEnv(bare, 'E') }) });
+    new Ec2Host(bare, 'Host', { site: bareSite, amiId: 'ami-12345678' });
+    expect(JSON.parse(resources(bare, 'aws_iam_role_policy')[0].policy).Statement.map((st: any) => st.Sid)).toEqual(['SessionManager', 'SiteBundle']);
   });
 
   test.each([

@@ -25,7 +25,7 @@ describe('WsgiApp', () => {
     const { site } = newSite({ restrictEmbedded: false });
     const a = app(site, 'Web');
     expect(a.daemonGroup).toBeUndefined();
-    expect(site.renderConfigFiles()['site.conf']).toContain('WSGIScriptAlias / /srv/wsgi/site/apps/web/wsgi.py application-group=%{GLOBAL}\n');
+    expect(site.renderConfigFiles()['site.conf']).toContain('WSGIScriptAlias / /srv/wsgi/site/boot/web.wsgi application-group=%{GLOBAL}\n');
   });
 
   test('fails when two apps share a daemon group in %{GLOBAL}', () => {

@@ -2,7 +2,8 @@ import * as path from 'path';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { App, LocalBackend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { ApacheSite, DaemonGroup, DockerHost, Platform, VirtualEnv, WsgiApp } from '../../lib';
+import { ApacheSite, DaemonGroup, Platform, VirtualEnv, WsgiApp } from '../../lib';
+import { DockerHost } from '../../lib/docker';
 
 const APPS = path.join(__dirname, '..', 'apps');
 

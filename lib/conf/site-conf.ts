@@ -111,9 +111,6 @@ export function vhostConf(spec: SiteSpec, layout: SiteLayout): ConfNode[] {
     if (app.passAuthorization) {
       scoped.push(directive('WSGIPassAuthorization', 'On'));
     }
-    if (app.callableObject !== 'application') {
-      scoped.push(directive('WSGICallableObject', app.callableObject));
-    }
     body.push(blank(), section('Location', app.mountPath, scoped));
   }
   return [section('VirtualHost', `*:${layout.port ?? spec.port}`, body)];
@@ -130,8 +127,11 @@ function daemonProcess(group: DaemonGroupSpec, layout: SiteLayout) {
     args.push(option('processes', group.processes));
   }
   args.push(option('threads', group.threads), option('display-name', group.displayName), option('lang', group.lang), option('locale', group.locale));
-  for (const [key, value] of group.options) {
-    args.push(option(key, value));
+  for (const o of group.options) {
+    // Account names must exist where Apache reads the config, and need root to apply.
+    if (!o.account || layout.daemonUsers) {
+      args.push(option(o.option, o.value));
+    }
   }
   return directive('WSGIDaemonProcess', ...args);
 }
@@ -145,17 +145,33 @@ function appConf(app: AppSpec, layout: SiteLayout): ConfNode[] {
     if (files.maxAgeSec !== undefined) {
       grants.push(section('IfModule', 'headers_module', [directive('Header', 'set', 'Cache-Control', `public, max-age=${files.maxAgeSec}`)]));
     }
+    if (!files.includeHiddenFiles) {
+      // Dotfiles (.env, .htaccess), backups and editor leftovers are never served.
+      grants.push(section('FilesMatch', HIDDEN_FILE, [directive('Require', 'all', 'denied')]));
+    }
     nodes.push(directive('Alias', files.urlPath, dir), section('Directory', dir, grants));
+    if (!files.includeHiddenFiles) {
+      nodes.push(section('DirectoryMatch', `^${escapeRegex(dir)}/(.+/)?\\.`, [directive('Require', 'all', 'denied')]));
+    }
   }
-  const scriptPath = joinPath(appDir, app.scriptFile);
+  // Apache runs the generated entry script, never a file of the app's own tree.
+  const scriptPath = `${layout.bootDir}/${app.name}.wsgi`;
   const aliasOptions = app.processGroup
     ? [option('process-group', app.processGroup), option('application-group', app.applicationGroup)]
     : [option('application-group', app.applicationGroup)];
   nodes.push(directive('WSGIScriptAlias', app.mountPath, scriptPath, ...aliasOptions));
-  nodes.push(section('Directory', dirname(scriptPath), [
+  nodes.push(section('Directory', layout.bootDir, [
     section('Files', basename(scriptPath), [directive('Require', 'all', 'granted')]),
   ]));
   return nodes;
+}
+
+/** File names never served from a static directory: dotfiles, backups, editor swap files. */
+export const HIDDEN_FILE = '^\\.|~$|\\.(bak|old|orig|swp|swo|tmp|save)$|^#.*#$';
+
+/** A literal path as a regular expression. */
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^$()|[\]{}\\]/g, '\\$&');
 }
 
 function securityHeaders(): ConfNode[] {
@@ -175,10 +191,6 @@ export function appsBySpecificity(apps: readonly AppSpec[]): AppSpec[] {
 
 function joinPath(dir: string, rel: string): string {
   return rel === '.' || rel === '' ? dir : `${dir.replace(/\/+$/, '')}/${rel.replace(/^\.\//, '')}`;
-}
-
-function dirname(p: string): string {
-  return p.slice(0, p.lastIndexOf('/')) || '/';
 }
 
 function basename(p: string): string {

@@ -15,8 +15,32 @@ export interface DaemonGroupSpec {
   readonly displayName: string;
   readonly lang: string;
   readonly locale: string;
-  /** Numeric options in render order, e.g. ['queue-timeout', 45]. */
-  readonly options: readonly (readonly [string, number])[];
+  /** Further options in render order, e.g. { option: 'queue-timeout', value: 45 }. */
+  readonly options: readonly DaemonOptionSpecValue[];
+  /** Writable directories kept across deploys, owned by the group's user. */
+  readonly dataDirectories: readonly DataDirectorySpec[];
+}
+
+export interface DaemonOptionSpecValue {
+  readonly option: string;
+  readonly value: string | number;
+  /** Names accounts of the host (supplementary-groups): rendered only with SiteLayout.daemonUsers, like user=. */
+  readonly account: boolean;
+}
+
+/** A writable directory of a daemon group; its path reaches the apps as `envVar`. */
+export interface DataDirectorySpec {
+  readonly name: string;
+  readonly envVar: string;
+}
+
+/** A secret by reference: the host resolves it into `envVar`. */
+export interface SecretSpec {
+  readonly envVar: string;
+  /** 'ssm-parameter' or 'secrets-manager' */
+  readonly store: string;
+  readonly arn: string;
+  readonly jsonKey?: string;
 }
 
 export interface StaticFilesSpec {
@@ -25,6 +49,8 @@ export interface StaticFilesSpec {
   readonly directory: string;
   /** Adds `Cache-Control: max-age` when set (needs mod_headers). */
   readonly maxAgeSec?: number;
+  /** Serve and ship dotfiles and backup files (`.env`, `.git/`, `*~`, `*.bak`) too. */
+  readonly includeHiddenFiles: boolean;
 }
 
 export interface AppSpec {
@@ -32,8 +58,20 @@ export interface AppSpec {
   /** Absolute path of the app's source on the machine that synthesizes (bundled from there). */
   readonly source: string;
   readonly mountPath: string;
-  /** Relative to the app's directory. */
-  readonly scriptFile: string;
+  /** The WSGI script, relative to the app's directory; or undefined when entryPoint is set. */
+  readonly scriptFile?: string;
+  /** 'package.module' whose callableObject is the app; or undefined when scriptFile is set. */
+  readonly entryPoint?: string;
+  /** Directories relative to the app's directory put on sys.path after the app's directory itself. */
+  readonly pythonPaths: readonly string[];
+  /** os.environ before the app is imported: the group's and the app's variables. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Secrets of the app and its group, resolved on the host. */
+  readonly secrets: readonly SecretSpec[];
+  /** Commands (argv) run in the app's directory when the bundle or image is built. */
+  readonly buildCommands: readonly (readonly string[])[];
+  /** Commands (argv) run once per deploy as the group's user, before new code takes traffic. */
+  readonly releaseCommands: readonly (readonly string[])[];
   /** undefined: embedded mode (only when the site allows it). */
   readonly processGroup?: string;
   readonly applicationGroup: string;
@@ -104,6 +142,12 @@ export interface SiteLayout {
    */
   readonly documentRoot: string;
   readonly socketPrefix: string;
+  /** Generated WSGI entry scripts and their boot configs. */
+  readonly bootDir: string;
+  /** Where each group's resolved secrets file goes (`<group>.json`). */
+  readonly secretsDir: string;
+  /** Parent of each group's data directories (`<group>/<name>`). */
+  readonly dataDir: string;
   readonly errorLog: string;
   readonly accessLog: string;
   /**

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { App } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { ApacheSite } from '../apache-site';
+import { registerTsNode } from './ts-node';
 
 /**
  * Loads a user's cdktf program (e.g. main.ts, which builds an App and calls
@@ -11,9 +12,12 @@ import { ApacheSite } from '../apache-site';
  */
 export function loadApps(modulePath: string): App[] {
   const file = path.resolve(modulePath);
-  if (file.endsWith('.ts')) {
-    // A TypeScript cdktf project already depends on ts-node (cdktf.json runs it).
-    require('ts-node').register({ transpileOnly: true, compilerOptions: { module: 'commonjs' } });
+  if (!fs.existsSync(file)) {
+    throw new Error(`${file} does not exist`);
+  }
+  // Unless a TypeScript loader is already installed (ts-node running the CLI, jest).
+  if (/\.[cm]?ts$/.test(file) && !require.extensions['.ts']) {
+    registerTsNode(file);
   }
   const apps: App[] = [];
   const synth = App.prototype.synth;

@@ -233,6 +233,12 @@ export class Platform {
   /** RHEL 9 family with the python3.11-mod_wsgi module stream. */
   public static readonly RHEL_9_PYTHON_3_11 = new Platform(OperatingSystem.RHEL_9, RHEL_APACHE, ModWsgiSource.DISTRO_PACKAGE, 'python3.11-mod_wsgi', '4.9.4', '3.11');
 
+  /** All distro-package platforms in the catalog. */
+  public static readonly ALL: readonly Platform[] = [
+    Platform.DEBIAN_12, Platform.DEBIAN_13, Platform.UBUNTU_22_04, Platform.UBUNTU_24_04,
+    Platform.RHEL_9, Platform.RHEL_9_PYTHON_3_11,
+  ];
+
   /** mod_wsgi compiled by pip against a chosen Python; works on any catalogued OS. */
   public static pipModWsgi(options: PipModWsgiOptions): Platform {
     const version = options.modWsgiVersion ?? '5.0.2';
@@ -245,12 +251,6 @@ export class Platform {
     const apache = options.os.family === OsFamily.DEBIAN ? DEBIAN_APACHE : RHEL_APACHE;
     return new Platform(options.os, apache, ModWsgiSource.PIP, `mod_wsgi==${version}`, version, options.pythonVersion);
   }
-
-  /** All distro-package platforms in the catalog. */
-  public static readonly ALL: readonly Platform[] = [
-    Platform.DEBIAN_12, Platform.DEBIAN_13, Platform.UBUNTU_22_04, Platform.UBUNTU_24_04,
-    Platform.RHEL_9, Platform.RHEL_9_PYTHON_3_11,
-  ];
 
   /** Absolute path of the interpreter mod_wsgi is linked against. */
   public readonly pythonBinary: string;

@@ -13,7 +13,10 @@ import { S3BucketVersioningA as S3BucketVersioning } from '@cdktf/provider-aws/l
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
 import { Lazy } from 'cdktf';
 import { Construct } from 'constructs';
+import { SecretStore } from '../app-secret';
+import { SiteSpec } from '../conf/site-spec';
 import { Platform } from '../platform/platform';
+import { groupSecrets } from '../provision/recipe';
 import { USER_DATA_LIMIT_BYTES } from '../provision/cloud-init';
 import { Bundle } from '../provision/bundle';
 import { bootstrapUserData, BundleLocation } from '../provision/bootstrap';
@@ -142,6 +145,8 @@ export interface InstanceRoleProps {
   readonly bundle: SiteBundleObject;
   /** SSM parameters the instance may read (exact ARNs). */
   readonly parameterArns: readonly string[];
+  /** The site, read at synth: the secrets its daemon groups and apps use are readable too. */
+  readonly spec: () => SiteSpec;
   readonly tags: Record<string, string>;
 }
 
@@ -159,19 +164,33 @@ export class InstanceRole extends Construct {
       }),
       tags: props.tags,
     });
-    const statements: object[] = [
+    const statements = () => [
       { Sid: 'SessionManager', Effect: 'Allow', Action: SESSION_MANAGER_ACTIONS, Resource: '*' },
       { Sid: 'SiteBundle', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `${props.bundle.bucketArn}/${props.bundle.keyPrefix}*` },
+      ...secretReadStatements(props.parameterArns, props.spec()),
     ];
-    if (props.parameterArns.length > 0) {
-      statements.push({ Sid: 'Parameters', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: props.parameterArns });
-    }
+    // Rendered at synth, when every app (and so every secret) has been added.
     new IamRolePolicy(this, 'Policy', {
       role: this.role.id,
-      policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+      policy: Lazy.stringValue({ produce: () => JSON.stringify({ Version: '2012-10-17', Statement: statements() }) }),
     });
     this.profile = new IamInstanceProfile(this, 'Profile', { role: this.role.name, tags: props.tags });
   }
+}
+
+/** Read access to exactly the given parameters and the site's secrets (root resolves them at boot). */
+function secretReadStatements(parameterArns: readonly string[], spec: SiteSpec): object[] {
+  const secrets = groupSecrets(spec).flatMap((g) => g.secrets);
+  const ssm = [...new Set([...parameterArns, ...secrets.filter((s) => s.store === SecretStore.SSM_PARAMETER).map((s) => s.arn)])];
+  const secretsManager = [...new Set(secrets.filter((s) => s.store === SecretStore.SECRETS_MANAGER).map((s) => s.arn))];
+  const statements: object[] = [];
+  if (ssm.length > 0) {
+    statements.push({ Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: ssm });
+  }
+  if (secretsManager.length > 0) {
+    statements.push({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secretsManager });
+  }
+  return statements;
 }
 
 /** The AMI id to boot: the given one, else the newest official AMI of the platform's OS. */

@@ -1,8 +1,8 @@
 import * as path from 'path';
 import { ISynthesisSession, TerraformStack } from 'cdktf';
-import { IConstruct } from 'constructs';
-// The hook TerraformAsset uses to write files next to cdk.tf.json; cdktf is pinned to 0.21.0.
+// The hook TerraformAsset uses to write files next to cdk.tf.json (also in CDK Terrain's cdktn/lib/...).
 import { addCustomSynthesis } from 'cdktf/lib/synthesize/synthesizer';
+import { IConstruct } from 'constructs';
 
 /**
  * Calls `write` at synth with the directory of the construct's stack output

@@ -18,7 +18,7 @@ export function describeValue(value: unknown): string {
  * a RegExp test would coerce null to "null" and accept it, string methods
  * would throw a TypeError. Checked first, so every error names the prop.
  */
-export function checkType(scope: IConstruct, prop: string, value: unknown, type: 'string' | 'number', expected = `a ${type}`): void {
+export function checkType(scope: IConstruct, prop: string, value: unknown, type: 'string' | 'number' | 'boolean', expected = `a ${type}`): void {
   if (typeof value !== type) {
     throw propError(scope, prop, value, expected);
   }
@@ -28,7 +28,7 @@ export function checkType(scope: IConstruct, prop: string, value: unknown, type:
  * Config values are written into files at synth time, where Terraform tokens
  * have no value yet: they must be literals.
  */
-export function checkLiteral(scope: IConstruct, prop: string, value: string | number): void {
+export function checkLiteral(scope: IConstruct, prop: string, value: unknown): void {
   if (Token.isUnresolved(value)) {
     throw propError(scope, prop, value, 'a literal value: Terraform tokens cannot be written into the Apache config');
   }

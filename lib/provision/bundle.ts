@@ -1,8 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { renderSiteConfig } from '../conf/site-conf';
+import { HIDDEN_FILE, renderSiteConfig } from '../conf/site-conf';
+import { bootFiles } from './boot';
 import { HEALTH_PROBE_PY } from './health';
-import { BUNDLE, buildRecipe, ProvisionInput, RecipeOptions } from './recipe';
+import { AWS_CLIENT_PY } from './aws-client';
+import { BUNDLE, buildRecipe, groupSecrets, ProvisionInput, RecipeOptions } from './recipe';
 import { renderPhaseScript, renderShellScript } from './render-shell';
 
 /** One file of a bundle: contents and Unix mode. */
@@ -45,8 +47,21 @@ export function siteBundle(input: ProvisionInput, options: BundleOptions): Bundl
   });
   add(BUNDLE.serverConf, conf['server.conf']);
   add(BUNDLE.siteConf, conf['site.conf']);
+  const secrets = groupSecrets(spec);
+  if (secrets.length > 0) {
+    add(BUNDLE.awsClient, AWS_CLIENT_PY);
+    // References (ARNs) only: the values are fetched on the host.
+    for (const { group, secrets: list } of secrets) {
+      add(BUNDLE.secrets(group.name), `${JSON.stringify(list, undefined, 2)}\n`);
+    }
+  }
+  for (const file of bootFiles(spec, input.layout)) {
+    add(`${BUNDLE.boot}/${file.name}`, file.content);
+  }
   for (const app of spec.apps) {
-    addTree(files, app.source, BUNDLE.app(app.name));
+    // Hidden and backup files of static directories are not shipped unless asked for.
+    const hiddenOk = (rel: string) => !app.staticFiles.some((f) => !f.includeHiddenFiles && isAtOrUnder(rel, f.directory) && rel !== f.directory && isHiddenPath(rel.slice(f.directory.length + 1)));
+    addTree(files, app.source, BUNDLE.app(app.name), '', hiddenOk);
   }
   for (const venv of spec.venvs) {
     if (venv.requirementsFile) {
@@ -66,19 +81,30 @@ export function siteBundle(input: ProvisionInput, options: BundleOptions): Bundl
 // Python bytecode caches and VCS metadata are never deployed.
 const SKIP = new Set(['__pycache__', '.git', '.venv', 'node_modules']);
 
-function addTree(files: Map<string, BundleFile>, dir: string, prefix: string): void {
+function addTree(files: Map<string, BundleFile>, dir: string, prefix: string, relDir = '', keep: (rel: string) => boolean = () => true): void {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (SKIP.has(entry.name) || entry.name.endsWith('.pyc')) {
+    const relPath = relDir ? `${relDir}/${entry.name}` : entry.name;
+    if (SKIP.has(entry.name) || entry.name.endsWith('.pyc') || !keep(relPath)) {
       continue;
     }
     const full = path.join(dir, entry.name);
     const rel = `${prefix}/${entry.name}`;
     if (entry.isDirectory()) {
-      addTree(files, full, rel);
+      addTree(files, full, rel, relPath, keep);
     } else if (entry.isFile()) {
       files.set(rel, { content: fs.readFileSync(full), mode: fs.statSync(full).mode & 0o111 ? 0o755 : 0o644 });
     }
   }
+}
+
+/** A path (relative to a static directory) Apache refuses to serve: a dotfile or dot-directory on the way, or a backup file. */
+export function isHiddenPath(rel: string): boolean {
+  const parts = rel.split('/');
+  return parts.some((p) => p.startsWith('.')) || new RegExp(HIDDEN_FILE).test(parts[parts.length - 1]);
+}
+
+function isAtOrUnder(p: string, base: string): boolean {
+  return base === '.' || p === base || p.startsWith(`${base}/`);
 }
 
 /** Writes a bundle under `dir`. */

@@ -1,6 +1,7 @@
 import * as path from 'path';
-import { SiteLayout, SiteSpec, VenvSpec } from '../conf/site-spec';
+import { AppSpec, DaemonGroupSpec, SecretSpec, SiteLayout, SiteSpec, VenvSpec } from '../conf/site-spec';
 import { ModWsgiSource, Platform } from '../platform/platform';
+import { bootCommand, bootFiles, secretsFile } from './boot';
 import { HealthCheck } from './health';
 
 /** How the recipe leaves Apache running. */
@@ -60,6 +61,19 @@ export type RecipeStep =
   | { readonly kind: 'user'; readonly name: string; readonly group: string; readonly home: string; readonly shell: string }
   | { readonly kind: 'directory'; readonly path: string }
   | { readonly kind: 'installTree'; readonly from: string; readonly to: string }
+  /**
+   * Root-owned and read-only code: readable by `group` only (world-readable when
+   * undefined), except `publicDirs` (static files) that Apache's own user serves.
+   */
+  | { readonly kind: 'protectTree'; readonly path: string; readonly group?: string; readonly publicDirs: readonly string[] }
+  /** The generated entry scripts and boot configs, each readable only by its daemon group. */
+  | { readonly kind: 'bootFiles'; readonly from: string; readonly to: string; readonly files: readonly { readonly name: string; readonly group?: string }[] }
+  /** A writable directory kept across deploys, mode 0700. */
+  | { readonly kind: 'dataDirectory'; readonly path: string; readonly user: string; readonly group: string }
+  /** Root resolves a group's secrets with the host's role into a file only the group's user reads. */
+  | { readonly kind: 'secrets'; readonly group: string; readonly python: string; readonly client: string; readonly spec: string; readonly file: string; readonly user: string; readonly userGroup: string }
+  /** A build or release command, run as `user` through the boot module (argv is the whole command). */
+  | { readonly kind: 'appCommand'; readonly phase: 'build' | 'release'; readonly app: string; readonly dir: string; readonly user: string; readonly group: string; readonly home: string; readonly argv: readonly string[] }
   | ({ readonly kind: 'venv'; readonly name: string } & VenvBuild)
   | {
     readonly kind: 'apacheConfig';
@@ -148,6 +162,9 @@ export function recipeSteps(recipe: Recipe): RecipeStep[] {
 export const BUNDLE = {
   script: 'provision.sh',
   healthProbe: 'health.py',
+  boot: 'boot',
+  awsClient: 'aws_client.py',
+  secrets: (group: string) => `secrets/${group}.json`,
   serverConf: 'apache/server.conf',
   siteConf: 'apache/site.conf',
   app: (name: string) => `apps/${name}`,
@@ -172,8 +189,8 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
 
   const os = platform.os;
   const system: RecipeStep[] = [{
-    kind: 'packages', refresh: os.packageManager.refresh, install: os.packageManager.install,
-    clean: os.packageManager.clean, packages: platform.systemPackages,
+    kind: 'packages', refresh: os.packageManager.refresh, install: os.packageManager.install, clean: os.packageManager.clean,
+    packages: [...platform.systemPackages, ...(options.blockInstanceMetadata ? [os.nftables.package] : [])],
   }];
   if (platform.modWsgiSource === ModWsgiSource.PIP) {
     system.push({ kind: 'pipModWsgi', python: platform.pythonBinary, requirement: platform.modWsgiPackage, dir: `${layout.home}/mod_wsgi`, loadConf: apache.modWsgiLoadConf });
@@ -190,7 +207,6 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
   if (options.blockInstanceMetadata) {
     const users = [...new Set([...spec.groups.flatMap((g) => (g.user ? [g.user] : [])), apache.user])];
     system.push(
-      { kind: 'packages', install: os.packageManager.install, packages: [os.nftables.package] },
       {
         kind: 'blockInstanceMetadata', table: `cdktf_apache_wsgi_${spec.name.replace(/-/g, '_')}_imds`, users, nft: os.nftables.binary,
         rulesFile: `/etc/cdktf-apache-wsgi/${spec.name}-imds.nft`,
@@ -202,7 +218,16 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
     { kind: 'directory', path: `${layout.home}/apps` },
     { kind: 'directory', path: `${layout.home}/venvs` },
     { kind: 'directory', path: layout.documentRoot },
+    { kind: 'directory', path: layout.dataDir },
   );
+  for (const group of spec.groups) {
+    if (group.dataDirectories.length > 0) {
+      system.push({ kind: 'directory', path: `${layout.dataDir}/${group.name}` });
+    }
+    for (const dir of group.dataDirectories) {
+      system.push({ kind: 'dataDirectory', path: `${layout.dataDir}/${group.name}/${dir.name}`, user: group.user ?? apache.user, group: group.group ?? group.user ?? apache.user });
+    }
+  }
   const phases: RecipePhase[] = [{ name: 'system', inputs: [], steps: system }];
 
   // Each venv reads only its own inputs, so its layer is rebuilt only when they change.
@@ -225,8 +250,15 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
       ],
     });
   }
-
   const app: RecipeStep[] = spec.apps.map((a) => ({ kind: 'installTree', from: inBundle(BUNDLE.app(a.name)), to: layout.appDirs[a.name] }));
+  const boot = bootFiles(spec, layout);
+  app.push({ kind: 'bootFiles', from: inBundle(BUNDLE.boot), to: layout.bootDir, files: boot.map((f) => ({ name: f.name, group: f.readers?.group })) });
+  // Build commands write into the new code before it is locked down.
+  app.push(...appCommands(input, 'build'));
+  for (const a of spec.apps) {
+    const group = groupOf(spec, a);
+    app.push({ kind: 'protectTree', path: layout.appDirs[a.name], group: group?.group ?? group?.user, publicDirs: a.staticFiles.map((f) => f.directory) });
+  }
   const serverConfName = `wsgi-${spec.name}-server`;
   const siteConfName = `wsgi-${spec.name}-site`;
   app.push(
@@ -249,6 +281,10 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
     { kind: 'configTest', argv: [apache.ctl, '-t'] },
   );
   if (options.startMode !== StartMode.NONE) {
+    // Secrets are fetched on the host, never shipped; release commands (migrations)
+    // run with them before the new code takes traffic.
+    app.push(...secretSteps(input, options));
+    app.push(...appCommands(input, 'release'));
     app.push(
       { kind: 'start', mode: options.startMode, service: apache.service, ctl: apache.ctl },
       {
@@ -257,8 +293,57 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
       },
     );
   }
-  phases.push({ name: 'app', inputs: ['apache', BUNDLE.healthProbe, ...spec.apps.map((a) => BUNDLE.app(a.name))], steps: app });
+  // Secret references and their client are read only where the recipe resolves secrets (not in an image).
+  const secretInputs = options.startMode !== StartMode.NONE && groupSecrets(spec).length > 0
+    ? [BUNDLE.awsClient, ...groupSecrets(spec).map(({ group }) => BUNDLE.secrets(group.name))] : [];
+  phases.push({
+    name: 'app',
+    inputs: ['apache', BUNDLE.healthProbe, ...secretInputs, ...(boot.length > 0 ? [BUNDLE.boot] : []), ...spec.apps.map((a) => BUNDLE.app(a.name))],
+    steps: app,
+  });
   return { siteName: spec.name, platformId: platform.id, phases };
+}
+
+/** The secrets each daemon group's apps use, as the bundle's secrets/<group>.json lists them. */
+export function groupSecrets(spec: SiteSpec): { group: DaemonGroupSpec; secrets: SecretSpec[] }[] {
+  return spec.groups.map((group) => {
+    const byVar = new Map<string, SecretSpec>();
+    spec.apps.filter((a) => a.processGroup === group.name).forEach((a) => a.secrets.forEach((s) => byVar.set(s.envVar, s)));
+    return { group, secrets: [...byVar.values()] };
+  }).filter((g) => g.secrets.length > 0);
+}
+
+function secretSteps(input: ProvisionInput, options: RecipeOptions): RecipeStep[] {
+  const { spec, layout, platform } = input;
+  return groupSecrets(spec).map(({ group }): RecipeStep => {
+    const user = group.user ?? platform.apache.user;
+    return {
+      kind: 'secrets', group: group.name, python: platform.pythonBinary, client: path.posix.join(options.bundleDir, BUNDLE.awsClient),
+      spec: path.posix.join(options.bundleDir, BUNDLE.secrets(group.name)), file: secretsFile(layout, group.name), user, userGroup: group.group ?? user,
+    };
+  });
+}
+
+function groupOf(spec: SiteSpec, app: AppSpec): DaemonGroupSpec | undefined {
+  return spec.groups.find((g) => g.name === app.processGroup);
+}
+
+/** Each app's build or release commands as steps, run as its daemon group's user. */
+export function appCommands(input: ProvisionInput, phase: 'build' | 'release'): RecipeStep[] {
+  const { spec, layout, platform } = input;
+  return spec.apps.flatMap((app) => {
+    const group = groupOf(spec, app);
+    const commands = phase === 'build' ? app.buildCommands : app.releaseCommands;
+    if (!group || commands.length === 0) {
+      return [];
+    }
+    const user = group.user ?? platform.apache.user;
+    const python = `${layout.venvDirs[group.venvName]}/bin/python`;
+    return commands.map((argv): RecipeStep => ({
+      kind: 'appCommand', phase, app: app.name, dir: layout.appDirs[app.name], user, group: group.group ?? user, home: layout.home,
+      argv: bootCommand(python, layout, app.name, argv, phase === 'release'),
+    }));
+  });
 }
 
 /** Every app's health check URL under a base URL, with the codes that count as healthy. */

@@ -69,14 +69,59 @@ function renderStep(step: RecipeStep): string[] {
     case 'directory':
       return [shellCommand(['install', '-d', '-m', '0755', '-o', 'root', '-g', 'root', step.path])];
     case 'installTree':
-      // Root-owned and read-only for the daemon users: a compromised app cannot rewrite its code.
       return [
         `log ${q(`installing ${step.to}`)}`,
         shellCommand(['rm', '-rf', step.to]),
         shellCommand(['cp', '-R', step.from, step.to]),
-        shellCommand(['chown', '-R', 'root:root', step.to]),
-        shellCommand(['chmod', '-R', 'u=rwX,go=rX', step.to]),
       ];
+    case 'protectTree':
+      // Root-owned and read-only for the daemon user: a compromised app cannot rewrite
+      // its code; and no other group's user can read it.
+      return step.group === undefined
+        ? [shellCommand(['chown', '-R', 'root:root', step.path]), shellCommand(['chmod', '-R', 'u=rwX,go=rX', step.path])]
+        : [
+          shellCommand(['chown', '-R', `root:${step.group}`, step.path]),
+          shellCommand(['chmod', '-R', 'u=rwX,g=rX,o=', step.path]),
+          // Apache's own user serves the static directories: it may pass through to them.
+          ...step.publicDirs.flatMap((dir) => [
+            shellCommand(['chmod', 'o+x', step.path, ...ancestorsWithin(step.path, dir)]),
+            `[ ! -d ${q(`${step.path}/${dir}`)} ] || ${shellCommand(['chmod', '-R', 'o+rX', `${step.path}/${dir}`])}`,
+          ]),
+        ];
+    case 'bootFiles':
+      return [
+        shellCommand(['rm', '-rf', step.to]),
+        shellCommand(['install', '-d', '-m', '0711', '-o', 'root', '-g', 'root', step.to]),
+        ...step.files.map((f) => shellCommand(['install', '-m', f.group ? '0640' : '0644', '-o', 'root', '-g', f.group ?? 'root', `${step.from}/${f.name}`, `${step.to}/${f.name}`])),
+      ];
+    case 'dataDirectory':
+      // Never emptied: data outlives code deploys.
+      return [shellCommand(['install', '-d', '-m', '0700', '-o', step.user, '-g', step.group, step.path])];
+    case 'secrets': {
+      const dir = step.file.slice(0, step.file.lastIndexOf('/'));
+      return [
+        `log ${q(`resolving the secrets of daemon group ${step.group}`)}`,
+        shellCommand(['install', '-d', '-m', '0711', '-o', 'root', '-g', 'root', dir]),
+        // Written 0600 by root, then handed to the group's user read-only; values are never printed.
+        `quiet ${shellCommand([step.python, step.client, 'secrets', step.spec, `${step.file}.new`])}`,
+        shellCommand(['chown', `${step.user}:${step.userGroup}`, `${step.file}.new`]),
+        shellCommand(['chmod', '0400', `${step.file}.new`]),
+        shellCommand(['mv', '-f', `${step.file}.new`, step.file]),
+      ];
+    }
+    case 'appCommand': {
+      const run = ['runuser', '-u', step.user, '--', 'env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin', 'LANG=C.UTF-8', `HOME=${step.home}`, ...step.argv];
+      const lines = [`log ${q(`${step.phase} ${step.app}: ${step.argv.slice(step.argv.indexOf('--') + 1).join(' ')}`)}`];
+      // A build writes into the new code: the user owns it only while the command runs.
+      if (step.phase === 'build') {
+        lines.push(shellCommand(['chown', '-R', `${step.user}:${step.group}`, step.dir]));
+      }
+      lines.push(`quiet ${shellCommand(run)}`);
+      if (step.phase === 'build') {
+        lines.push(shellCommand(['chown', '-R', 'root:root', step.dir]));
+      }
+      return lines;
+    }
     case 'venv':
       return renderVenv(step);
     case 'apacheConfig':
@@ -142,6 +187,12 @@ function renderMetadataBlock(step: Extract<RecipeStep, { kind: 'blockInstanceMet
     );
   }
   return lines;
+}
+
+/** Directories from `base` (exclusive) down to `base/rel`'s parent, which must be passable. */
+function ancestorsWithin(base: string, rel: string): string[] {
+  const parts = rel.split('/').filter((p) => p !== '' && p !== '.');
+  return parts.slice(0, -1).map((_, i) => `${base}/${parts.slice(0, i + 1).join('/')}`);
 }
 
 function renderVenv(step: Extract<RecipeStep, { kind: 'venv' }>): string[] {

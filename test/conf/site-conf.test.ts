@@ -78,7 +78,7 @@ describe('vhostConf via ApacheSite', () => {
 
   test('names process and application group on WSGIScriptAlias so the app preloads', () => {
     const conf = twoAppSite().renderConfigFiles()['site.conf'];
-    expect(conf).toContain('WSGIScriptAlias /api /srv/wsgi/site/apps/api-app/wsgi.py process-group=api application-group=%{GLOBAL}\n');
+    expect(conf).toContain('WSGIScriptAlias /api /srv/wsgi/site/boot/api-app.wsgi process-group=api application-group=%{GLOBAL}\n');
   });
 
   test('emits processes= only when given (wsgi.multiprocess differs, seed 002)', () => {
@@ -131,7 +131,13 @@ describe('vhostConf via ApacheSite', () => {
       '        <IfModule headers_module>',
       '            Header set Cache-Control "public, max-age=60"',
       '        </IfModule>',
+      '        <FilesMatch "^\\\\.|~$|\\\\.(bak|old|orig|swp|swo|tmp|save)$|^#.*#$">',
+      '            Require all denied',
+      '        </FilesMatch>',
       '    </Directory>',
+      '    <DirectoryMatch "^/srv/wsgi/site/apps/a/static/(.+/)?\\\\.">',
+      '        Require all denied',
+      '    </DirectoryMatch>',
     ].join('\n'));
   });
 

@@ -68,7 +68,8 @@ export async function runSiteFuzz(options: { seed: number; runs: number; syntaxC
         const site = built.site!;
         site.renderConfigFiles();
         const spec = site.toSpec();
-        const daemonUsers = spec.groups.every((g) => users.has(g.user!) && groups.has(g.group!));
+        const daemonUsers = spec.groups.every((g) => users.has(g.user!) && groups.has(g.group!)
+          && g.options.filter((o) => o.account).every((o) => String(o.value).split(',').every((x) => groups.has(x))));
         if (daemonUsers && spec.groups.length > 0) {
           withDaemonUsers++;
         }

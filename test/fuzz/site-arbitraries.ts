@@ -3,7 +3,7 @@ import * as path from 'path';
 import { App, Lazy, TerraformStack } from 'cdktf';
 import * as fc from 'fast-check';
 import { ApacheSite, ApplicationGroup, DaemonGroup, LogLevel, Platform, VirtualEnv, WsgiApp } from '../../lib';
-import { DAEMON_NUMERIC_OPTIONS } from '../../lib/platform/daemon-options';
+import { DAEMON_OPTIONS, DaemonOptionSpec } from '../../lib/platform/daemon-options';
 
 /**
  * A site definition as plain, JSON-printable data: what the fuzz tests
@@ -144,10 +144,39 @@ const user = mostly(
 );
 const locale = mostly(fc.constantFrom('C.UTF-8', 'en_US.UTF-8', 'de_DE.utf8', 'C', 'sr_RS@latin'), hostileString);
 
-const numericOptions = fc.record(
-  Object.fromEntries(Object.entries(DAEMON_NUMERIC_OPTIONS).map(([key, spec]) => [key,
-    // Options newer than every catalogued mod_wsgi (interrupt-timeout, 6.0) are always rejected: give them rarely.
-    spec.since >= '6' ? fc.oneof({ arbitrary: fc.constant(undefined), weight: 40 }, { arbitrary: int(0, 100), weight: 1 }) : optional(int(0, Math.min(spec.max, 100_000)))])),
+// Sizes in bytes start in the tens of MiB: near the range edges, not below every minimum.
+const intOption = (spec: DaemonOptionSpec) => {
+  const [min, max] = [spec.min!, spec.max!];
+  return mostly(fc.integer({ min, max: Math.min(max, min + 100_000) }), fc.constantFrom(0, min - 1, max, max + 1), badNumber, token, wrongType);
+};
+// Groups that exist on a Debian test machine (so `apache2 -t` can check them), unknown and privileged ones.
+const groupName = mostly(
+  fc.oneof(fc.constantFrom('www-data', 'nogroup', 'users'), fc.stringMatching(/^[a-z_][a-z0-9_-]{0,31}$/)),
+  fc.constantFrom('staff', 'shadow', 'docker', 'adm', 'Root', '0', 'a b', 'a,b', 'x'.repeat(33)), hostileString, token,
+);
+const optionValue = (spec: DaemonOptionSpec): fc.Arbitrary<unknown> => {
+  switch (spec.kind) {
+    case 'integer': return intOption(spec);
+    case 'decimal': return mostly(fc.double({ min: spec.min, max: spec.max, noNaN: true }), badNumber, token, wrongType);
+    case 'bool': return mostly(fc.boolean(), wrongType, token);
+    case 'string': return mostly(fc.constantFrom('0022', '0027', '077', '0007', '0000', '022'), fc.constantFrom('0o22', '9', '00022', '-1', ''), hostileString, token, wrongType);
+    case 'list': return mostly(fc.array(groupName, { maxLength: 3 }), wrongType, token);
+    // Owned or refused: given only by JavaScript callers that bypass the types, always rejected.
+    default: return mostly(fc.constantFrom('/tmp', 'x'), hostileString);
+  }
+};
+// Options newer than every catalogued mod_wsgi (6.0+), owned and refused ones are always rejected: give them rarely.
+const daemonOptions = fc.record(
+  Object.fromEntries(Object.entries(DAEMON_OPTIONS as Record<string, DaemonOptionSpec>)
+    // Owned options with props of their own (user, threads...) are generated with groupProps.
+    .filter(([, spec]) => !spec.ownProp)
+    .map(([key, spec]) => [key,
+      spec.since >= '6' || spec.kind === 'owned' || spec.kind === 'refused'
+        ? fc.oneof({ arbitrary: fc.constant(undefined), weight: 60 }, { arbitrary: optionValue(spec), weight: 1 })
+        // The first 15 options half the time, the rest less often: some 30 options at once would reject most sites.
+        : spec.default !== undefined || ['inactivity-timeout', 'eviction-timeout', 'restart-interval', 'response-socket-timeout', 'maximum-requests'].includes(spec.option)
+          ? optional(optionValue(spec))
+          : fc.oneof({ arbitrary: fc.constant(undefined), weight: 4 }, { arbitrary: optionValue(spec), weight: 1 })])),
   { requiredKeys: [] },
 );
 
@@ -160,7 +189,7 @@ const groupProps = fc.tuple(fc.record({
   lang: optional(locale),
   locale: optional(locale),
   displayName: optional(mostly(fc.oneof(fc.constantFrom('%{GROUP}', '(wsgi:%{GROUP})', 'my app'), quotableString), hostileString, fc.constantFrom(''))),
-}, { requiredKeys: [] }), numericOptions).map(([a, b]) => ({ ...b, ...a }));
+}, { requiredKeys: [] }), daemonOptions).map(([a, b]) => ({ ...b, ...a }));
 
 const relFile = mostly(
   fc.tuple(fc.option(fc.oneof(fc.stringMatching(/^[a-z]{1,6}$/), quotableName), { nil: undefined }), fc.oneof(fc.constantFrom('wsgi.py', 'app.wsgi'), quotableName))
@@ -236,9 +265,9 @@ export function buildSite(def: SiteDef, sourceRoot: string, partial: (b: BuiltSi
   const app = new App({ outdir: path.join(sourceRoot, 'cdktf.out') });
   const stack = new TerraformStack(app, 'Stack');
   partial({ app, stack });
-  const siteProps = withTokens(def.site) as Record<string, unknown>;
-  const logLevel = typeof siteProps.logLevel === 'string' ? (LogLevel as any)[siteProps.logLevel] : undefined;
-  const site = new ApacheSite(stack, def.siteId, { ...(siteProps as any), logLevel, platform: Platform.ALL[def.platform] });
+  const resolvedSiteProps = withTokens(def.site) as Record<string, unknown>;
+  const logLevel = typeof resolvedSiteProps.logLevel === 'string' ? (LogLevel as any)[resolvedSiteProps.logLevel] : undefined;
+  const site = new ApacheSite(stack, def.siteId, { ...(resolvedSiteProps as any), logLevel, platform: Platform.ALL[def.platform] });
   partial({ app, stack, site });
   const platform = Platform.ALL[def.platform];
   const venvs = def.venvs.map((v, i) => {

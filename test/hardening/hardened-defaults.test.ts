@@ -42,19 +42,20 @@ describe('hardened defaults of the rendered config', () => {
     expect(root.map((d) => `${d.name} ${d.args.join(' ')}`)).toEqual(['Options None', 'AllowOverride None', 'Require all denied']);
   });
 
-  test('grants access only to the empty document root, the static directories and the WSGI script file', () => {
+  test('grants access only to the empty document root, the static directories and the generated entry script', () => {
     // GIVEN an app with a static directory
     const { nodes, layout } = defaultTree();
     const appDir = Object.values(layout.appDirs)[0];
     // WHEN every "Require all granted" is located
     const grants = directives(nodes).filter((d) => d.name === 'Require' && d.args.join(' ') === 'all granted').map((d) => d.within.join(' > '));
     // THEN it sits only in the empty DocumentRoot (mod_wsgi's PATH_TRANSLATED lookup lands
-    // there instead of the deny-all root), the static <Directory> and the script's <Files>
+    // there instead of the deny-all root), the static <Directory> and the generated entry script's
+    // <Files> (the app's own tree, its WSGI script included, is never granted)
     expect(layout.documentRoot).toBe('/srv/wsgi/site/htdocs');
     expect(grants).toEqual([
       `VirtualHost *:80 > Directory ${layout.documentRoot}`,
       `VirtualHost *:80 > Directory ${appDir}/static`,
-      `VirtualHost *:80 > Directory ${appDir} > Files wsgi.py`,
+      `VirtualHost *:80 > Directory ${layout.bootDir} > Files web-app.wsgi`,
     ]);
   });
 
@@ -89,7 +90,7 @@ describe('hardened defaults of the rendered config', () => {
   });
 
   test('fails for group root', () => {
-    expect(() => siteFixture({ group: { group: 'root' } })).toThrow('Stack/Site/Web: group "root" is invalid; expected a group other than root');
+    expect(() => siteFixture({ group: { group: 'root' } })).toThrow('Stack/Site/Web: group "root" is invalid; expected an unprivileged group: root gives its members system-wide rights');
   });
 
   test('fails when two long group names cut to the same default user', () => {
@@ -111,7 +112,7 @@ describe('hardened defaults of the rendered config', () => {
 
   test('fails for a static directory that holds the WSGI script (Apache would serve the source)', () => {
     expect(() => siteFixture({ app: { scriptFile: 'sub/wsgi.py', staticFiles: [{ urlPath: '/static', directory: 'sub' }] } }))
-      .toThrow(/^Stack\/Site\/WebApp: staticFiles\[0\]\.directory "sub" is invalid; expected a directory that does not contain the WSGI script/);
+      .toThrow(/^Stack\/Site\/WebApp: staticFiles\[0\]\.directory "sub" is invalid; expected a directory without code or settings: it contains sub\/wsgi\.py/);
     expect(() => siteFixture({ app: { staticFiles: [{ urlPath: '/static', directory: '.' }] } }))
       .toThrow(/staticFiles\[0\]\.directory "\." is invalid/);
   });

@@ -133,7 +133,7 @@ describe('fault recovery on real Apache', () => {
     // AND the error log says why, naming the group (info level) and, at warn level, the script
     const log = errorLogOf(run);
     expect(log).toMatch(/Daemon process request time limit exceeded, stopping process 'hung'/);
-    expect(log).toMatch(/\[wsgi:error\].*Truncated or oversized response headers received from daemon process 'hung': \S*\/hung-app\/wsgi\.py/);
+    expect(log).toMatch(/\[wsgi:error\].*Truncated or oversized response headers received from daemon process 'hung': \S*\/boot\/hung-app\.wsgi/);
     // AND the group answers again, from a process that is not the hung one
     const recoveryMs = await waitFor(async () => (await request(`${run.url}/hung/`)).status === 200, 20_000, 50);
     const answer = await getJson(`${run.url}/hung/`);
@@ -145,14 +145,16 @@ describe('fault recovery on real Apache', () => {
     // GIVEN the healthy group's processes
     const healthyBefore = run.daemonPids('healthy');
     // WHEN a bad deploy replaces the broken app's script with one that raises at import
+    // (the app's code is imported by the generated entry script; touching that script reloads the daemons)
     const script = path.join(run.workDir, 'apps', 'broken-app', 'wsgi.py');
     fs.writeFileSync(script, 'raise RuntimeError("caw-fault: import failed on purpose")\n');
+    run.reloadApp('broken-app');
     const res = await request(`${run.url}/broken/`);
     // THEN that app answers 500
     expect(res.status).toBe(500);
     // AND the error log names the script and carries the exception
     const log = errorLogOf(run);
-    expect(log).toContain(`Failed to exec Python script file '${script}'`);
+    expect(log).toContain(`File "${script}", line 1, in <module>`);
     expect(log).toContain('RuntimeError: caw-fault: import failed on purpose');
     // AND the other group on the same site still answers 200 from the same processes
     expect((await request(`${run.url}/healthy/`)).status).toBe(200);
@@ -186,9 +188,10 @@ describe('an app that fails at import from the first start', () => {
     });
     try {
       // WHEN it is started
-      // THEN the start fails and the message carries the log line naming the script and the missing module
-      await expect(startLocalSite(crashSite, { readyTimeoutMs: 5_000 }))
-        .rejects.toThrow(/Failed to exec Python script file '[^']*\/app\/wsgi\.py'[\s\S]*ModuleNotFoundError: No module named 'caw_no_such_module_anywhere'/);
+      // THEN the start fails and the message carries the log line naming the user's script (not the runner's copy) and the missing module
+      const error: Error = await startLocalSite(crashSite, { readyTimeoutMs: 5_000 }).then(async (r) => { await r.stop(); return new Error('started'); }, (e) => e);
+      expect(error.message).toContain(`File "${dir}/wsgi.py", line 1, in <module>`);
+      expect(error.message).toContain('ModuleNotFoundError: No module named \'caw_no_such_module_anywhere\'');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

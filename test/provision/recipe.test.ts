@@ -29,9 +29,9 @@ describe('buildRecipe', () => {
 
   test('runs the same steps in a fixed order', () => {
     expect(recipeSteps(buildRecipe(provisionInputOf(site), OPTIONS)).map((s) => s.kind)).toEqual([
-      'packages', 'checkModWsgiPython', 'user', 'user', 'directory', 'directory', 'directory',
+      'packages', 'checkModWsgiPython', 'user', 'user', 'directory', 'directory', 'directory', 'directory',
       'checkModWsgiPython', 'venv', 'checkModWsgiPython', 'venv',
-      'installTree', 'installTree', 'apacheConfig', 'configTest', 'start', 'healthCheck',
+      'installTree', 'installTree', 'bootFiles', 'protectTree', 'protectTree', 'apacheConfig', 'configTest', 'start', 'healthCheck',
     ]);
   });
 
@@ -41,7 +41,7 @@ describe('buildRecipe', () => {
       ['system', [], undefined],
       ['venv:api-env', ['venvs/api-env'], '/srv/wsgi/site/venvs/api-env'],
       ['venv:web-env', ['venvs/web-env'], '/srv/wsgi/site/venvs/web-env'],
-      ['app', ['apache', 'health.py', 'apps/api-app', 'apps/web-app'], undefined],
+      ['app', ['apache', 'health.py', 'boot', 'apps/api-app', 'apps/web-app'], undefined],
     ]);
     expect(phases[1].steps.filter((s) => s.kind === 'venv').map((s) => (s as { dir: string }).dir)).toEqual(['/srv/wsgi/site/venvs/api-env']);
   });

@@ -31,7 +31,9 @@ export function synthForTerraform(build: (app: App) => TerraformStack): Terrafor
   app.synth();
   const dir = path.join(outdir, 'stacks', stack.node.id);
   const cliConfig = path.join(outdir, 'terraformrc');
-  fs.writeFileSync(cliConfig, `provider_installation {\n  filesystem_mirror {\n    path = "${PLUGIN_DIR}"\n  }\n}\n`);
+  // The offline mirror where there is one; otherwise terraform init downloads the provider.
+  const install = fs.existsSync(PLUGIN_DIR) ? `filesystem_mirror {\n    path = "${PLUGIN_DIR}"\n  }` : 'direct {}';
+  fs.writeFileSync(cliConfig, `provider_installation {\n  ${install}\n}\n`);
   const env = { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_DATA_DIR: path.join(dir, '.terraform') };
   return {
     dir,

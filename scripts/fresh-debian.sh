@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Runs the README's two set-up commands on a fresh Debian 12 machine: a debootstrap
+# minbase root (cached tarball, the same one the recipe tests use), this machine's
+# Node 20 + npm copied in, a fresh `git clone` of this repository's HEAD, then as root
+# in a chroot:  npm ci && npm run examples   and   npm ci && npm test
+# Prints each command's time and jest's summary. Needs root, debootstrap, network
+# access to the Debian archive and the npm registry. About 11 minutes (see README).
+#
+# Besides Node, two things are copied in that no Debian package provides: terraform
+# (with the offline provider mirror named by CAW_TF_PLUGIN_DIR, if this machine has
+# one) for the EC2 stack's `terraform validate`/`plan` test, and this machine's CA
+# CA bundle for npm's TLS (minbase has no ca-certificates).
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cache=${CAW_ROOTFS_CACHE:-/var/cache/cdktf-apache-wsgi/bookworm-minbase.tar}
+plugins=${CAW_TF_PLUGIN_DIR:-/opt/tf-plugins}
+limit=${CAW_FRESH_TIMEOUT_SEC:-2400}  # per command
+keep=${1:-}
+
+[ "$(id -u)" = 0 ] || { echo "fresh-debian: run as root (debootstrap, chroot, mounts)" >&2; exit 1; }
+node_bin=$(command -v node)
+npm_dir=$(cd "$(dirname "$(readlink -f "$(command -v npm)")")/.." && pwd)
+case "$("$node_bin" -v)" in v20.*) ;; *) echo "fresh-debian: needs Node 20 here to copy in" >&2; exit 1 ;; esac
+
+if [ ! -f "$cache" ]; then
+  echo "fresh-debian: debootstrap bookworm minbase into $cache (once, ~1 min)" >&2
+  mkdir -p "$(dirname "$cache")"
+  rm -rf "$cache.d"
+  debootstrap --variant=minbase bookworm "$cache.d" http://deb.debian.org/debian >/dev/null
+  tar -C "$cache.d" -cf "$cache.tmp" . && mv "$cache.tmp" "$cache" && rm -rf "$cache.d"
+fi
+
+root=$(mktemp -d /var/tmp/caw-fresh-XXXXXX)
+mounts=()
+cleanup() {
+  for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -l "${mounts[$i]}" 2>/dev/null || true; done
+  if [ "$keep" = --keep ]; then echo "fresh-debian: kept $root" >&2; else rm -rf "$root"; fi
+}
+trap cleanup EXIT
+mnt() { mount "$@"; mounts+=("${!#}"); }
+
+tar -C "$root" -xf "$cache"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+# Debian's convention for chroots: package scripts must not start daemons (apache2 on :80).
+printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d" && chmod 755 "$root/usr/sbin/policy-rc.d"
+mnt -t proc proc "$root/proc"
+mnt -t sysfs sys "$root/sys"
+mnt --rbind /dev "$root/dev"
+mnt -t tmpfs tmpfs "$root/run"
+# The recipe tests' own debootstrap cache: the same tarball, read-only.
+mkdir -p "$root/var/cache/cdktf-apache-wsgi"
+mnt --bind -o ro "$(dirname "$cache")" "$root/var/cache/cdktf-apache-wsgi"
+
+# Node 20 and npm, as a Node tarball would install them.
+install -D -m 755 "$node_bin" "$root/usr/local/bin/node"
+mkdir -p "$root/usr/local/lib/node_modules"
+cp -a "$npm_dir" "$root/usr/local/lib/node_modules/npm"
+ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
+ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
+# Outside /etc/ssl: installing the ca-certificates package (a Recommends of apache2)
+# would regenerate that bundle without this network's own CA.
+install -D -m 644 /etc/ssl/certs/ca-certificates.crt "$root/usr/local/share/host-ca.crt"
+if command -v terraform >/dev/null; then
+  install -D -m 755 "$(command -v terraform)" "$root/usr/local/bin/terraform"
+  if [ -d "$plugins" ]; then mkdir -p "$root$plugins" && mnt --bind -o ro "$plugins" "$root$plugins"; fi
+fi
+
+git clone -q --no-hardlinks "$repo" "$root/src"
+echo "fresh-debian: $(git -C "$root/src" log --oneline -1) in $root/src" >&2
+
+in_root() {
+  timeout "$limit" chroot "$root" env -i HOME=/root LANG=C.UTF-8 TERM=dumb CI=1 \
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    npm_config_cafile=/usr/local/share/host-ca.crt NODE_EXTRA_CA_CERTS=/usr/local/share/host-ca.crt npm_config_update_notifier=false \
+    sh -c "cd /src && $1"
+}
+
+logs=${CAW_FRESH_LOG_DIR:-$root/var/tmp}
+mkdir -p "$logs"
+status=0
+n=0
+for cmd in 'npm ci && npm run examples' 'npm ci && npm test'; do
+  n=$((n + 1))
+  started=$(date +%s)
+  rc=0
+  in_root "$cmd" > "$logs/fresh-$n.log" 2>&1 || rc=$?
+  took=$(( $(date +%s) - started ))
+  tail -n 30 "$logs/fresh-$n.log" | sed 's/^/  | /'
+  echo "fresh-debian: '$cmd' exited $rc after ${took} s (log: $logs/fresh-$n.log)"
+  [ "$rc" = 0 ] || status=1
+done
+(cd "$root/src" && node scripts/jest-summary.js) | sed 's/^/fresh-debian: /'
+exit $status
