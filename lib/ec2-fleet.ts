@@ -110,7 +110,7 @@ export class Ec2Fleet extends SiteHost {
     const rootVolumeSizeGb = checkInt(this, 'rootVolumeSizeGb', props.rootVolumeSizeGb ?? 16, 8, 16_384);
     const parameterArns = checkParameterArns(this, props.ssmParameterArns);
     const spec = site.toSpec();
-    const longestRequestSec = Math.max(spec.timeoutSec, ...spec.groups.flatMap((g) => g.options.filter(([name]) => name === 'request-timeout').map(([, v]) => v)));
+    const longestRequestSec = Math.max(spec.timeoutSec, ...spec.groups.flatMap((g) => g.options.filter((o) => o.option === 'request-timeout').map((o) => Number(o.value))));
     const tags = { ...props.tags, 'cdktf-apache-wsgi:site': site.siteName };
     this.bundleDir = `${EC2_BUNDLE_ROOT}/${site.siteName}`;
     this.blockMetadata = !(props.allowAppsInstanceMetadata ?? false);

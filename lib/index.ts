@@ -14,6 +14,4 @@ export * from './wsgi-app';
 export * from './local';
 export * from './provision';
 export * from './site-host';
-export * from './https-load-balancer';
-export * from './ec2-fleet';
 export * from './container-site-host';

@@ -2,7 +2,8 @@ import * as path from 'path';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { App, LocalBackend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { ApacheSite, DaemonGroup, Ec2Fleet, Platform, VirtualEnv, WsgiApp } from '../../lib';
+import { ApacheSite, DaemonGroup, Platform, VirtualEnv, WsgiApp } from '../../lib';
+import { Ec2Fleet } from '../../lib/aws';
 
 const APPS = path.join(__dirname, '..', 'apps');
 

@@ -1,6 +1,6 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Testing, TerraformStack } from 'cdktf';
-import { HttpsLoadBalancer, HttpsLoadBalancerProps } from '../../lib';
+import { HttpsLoadBalancer, HttpsLoadBalancerProps } from '../../lib/aws';
 import { OFFLINE_AWS, synthForTerraform } from '../provision/terraform';
 
 const BASE: HttpsLoadBalancerProps = {

@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { App, TerraformStack } from 'cdktf';
-import { ApacheSite, DaemonGroup, Ec2Host, freePort, Platform, VirtualEnv, WsgiApp } from '../../lib';
+import { ApacheSite, DaemonGroup, freePort, Platform, VirtualEnv, WsgiApp } from '../../lib';
+import { Ec2Host } from '../../lib/aws';
 import { request } from '../integration/http';
 import { BootedRoot, startReady, Started, standin, TestNetns } from './first-boot';
 
