@@ -68,7 +68,7 @@ describe('DockerHost', () => {
   test('every file the Dockerfile copies is in the build context', () => {
     const context = stack.host.buildContext();
     const sources = [...context.get('Dockerfile')!.content.toString().matchAll(/^COPY (\[.*\])$/gm)].map((m) => JSON.parse(m[1])[0] as string);
-    expect(sources.length).toBe(10);
+    expect(sources.length).toBe(11);
     for (const source of sources) {
       expect([...context.keys()].some((rel) => rel === source || rel.startsWith(`${source}/`))).toBe(true);
     }

@@ -83,8 +83,8 @@ describe('Ec2Host', () => {
   test('keeps secrets and code out of user data: it holds only the bootstrap and where the bundle is', () => {
     const userData: string = resources(stack, 'aws_instance')[0].user_data;
     const doc = JSON.parse(userData.replace(/^#cloud-config\n/, ''));
-    expect(doc.write_files.map((f: any) => f.path)).toEqual(['/opt/cdktf-apache-wsgi/bootstrap.py', '/etc/cdktf-apache-wsgi/site.json']);
-    const config = JSON.parse(doc.write_files[1].content);
+    expect(doc.write_files.map((f: any) => f.path)).toEqual(['/opt/cdktf-apache-wsgi/aws_client.py', '/opt/cdktf-apache-wsgi/bootstrap.py', '/etc/cdktf-apache-wsgi/site.json']);
+    const config = JSON.parse(doc.write_files[2].content);
     expect(Object.keys(config)).toEqual(['bucket', 'key', 'versionId', 'sha256', 'bundleDir', 'script']);
     expect(config.versionId).toBe('${aws_s3_object.Host_Bundle_Object_5EE7B808.version_id}');
     expect(doc.runcmd).toEqual([['python3', '/opt/cdktf-apache-wsgi/bootstrap.py', '/etc/cdktf-apache-wsgi/site.json']]);
