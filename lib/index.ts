@@ -16,3 +16,4 @@ export * from './provision';
 export * from './site-host';
 export * from './app-profile';
 export * from './tls';
+export * from './container-site-host';

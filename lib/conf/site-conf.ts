@@ -31,6 +31,7 @@ export function serverConf(spec: SiteSpec, layout: SiteLayout): ConfNode[] {
         requestReadTimeoutArg('body', spec.requestReadTimeout.bodySec, undefined, spec.requestReadTimeout.minRateBytesPerSec)),
     ]),
     directive('LogFormat', LOG_FORMAT, 'wsgi_combined'),
+    ...(layout.serverErrorLog !== undefined ? [directive('ErrorLog', layout.serverErrorLog)] : []),
     blank(),
     comment('Everything is denied unless a section below grants it.'),
     section('Directory', '/', [

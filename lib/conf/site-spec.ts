@@ -163,6 +163,11 @@ export interface SiteLayout {
   readonly dataDir: string;
   readonly errorLog: string;
   readonly accessLog: string;
+  /**
+   * Apache's server-wide error log (start-up, shutdown, errors outside the vhost).
+   * @default - the distro's, a file in its log directory
+   */
+  readonly serverErrorLog?: string;
   /** false when Apache does not start as root: `user=`/`group=` would be ignored. */
   readonly daemonUsers: boolean;
   /** true when the vhost's port needs its own Listen (the distro config does not already listen there). */

@@ -146,10 +146,36 @@ export function venvBuild(venv: VenvSpec, python: string, dir: string, files: { 
   };
 }
 
+/**
+ * A part of the recipe that a container image builds as its own layer, so a
+ * change to the app code reruns only the app phase. Phases run in order; a VM
+ * runs them all as one script. Where a new step goes: packages, users and
+ * directories in `system`; anything read from the venv's own inputs in its
+ * `venv:<name>` phase; code, config and what depends on them in `app`.
+ */
+export interface RecipePhase {
+  /** 'system', 'venv:<venv name>' or 'app'. */
+  readonly name: string;
+  /** Bundle paths (files or directories) the phase reads; a Dockerfile copies only these before running it. */
+  readonly inputs: readonly string[];
+  /**
+   * The one directory the phase produces when it depends on nothing but `system`:
+   * an image may build it in a stage of its own and copy just this directory.
+   * @default - the phase changes the system in place
+   */
+  readonly output?: string;
+  readonly steps: readonly RecipeStep[];
+}
+
 export interface Recipe {
   readonly siteName: string;
   readonly platformId: string;
-  readonly steps: readonly RecipeStep[];
+  readonly phases: readonly RecipePhase[];
+}
+
+/** Every step of the recipe, in the order a single script runs them. */
+export function recipeSteps(recipe: Recipe): RecipeStep[] {
+  return recipe.phases.flatMap((p) => p.steps);
 }
 
 /** Paths inside the bundle, relative to its root. */
@@ -164,6 +190,9 @@ export const BUNDLE = {
   serverConf: 'apache/server.conf',
   siteConf: 'apache/site.conf',
   app: (name: string) => `apps/${name}`,
+  /** One phase's script, run by a layered image build. */
+  phaseScript: (phase: string) => `phases/${phase.replace(/:/g, '-')}.sh`,
+  venv: (venv: string) => `venvs/${venv}`,
   requirements: (venv: string) => `venvs/${venv}/requirements.txt`,
   localPackage: (venv: string, file: string) => `venvs/${venv}/packages/${path.basename(file)}`,
 };
@@ -185,24 +214,25 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
 
   const os = platform.os;
   const tls = spec.tls ? { spec: spec.tls, facts: tlsFacts(platform) } : undefined;
-  const steps: RecipeStep[] = [{
+  const system: RecipeStep[] = [{
     kind: 'packages', refresh: os.packageManager.refresh, install: os.packageManager.install, clean: os.packageManager.clean,
     packages: [...platform.systemPackages, ...(tls?.facts.packages ?? []), ...(options.blockInstanceMetadata ? [os.nftables.package] : [])],
   }];
   if (platform.modWsgiSource === ModWsgiSource.PIP) {
-    steps.push({ kind: 'pipModWsgi', python: platform.pythonBinary, requirement: platform.modWsgiPackage, dir: `${layout.home}/mod_wsgi`, loadConf: apache.modWsgiLoadConf });
+    system.push({ kind: 'pipModWsgi', python: platform.pythonBinary, requirement: platform.modWsgiPackage, dir: `${layout.home}/mod_wsgi`, loadConf: apache.modWsgiLoadConf });
   }
-  steps.push(platform.modWsgiSource === ModWsgiSource.PIP
+  const checkModWsgi: RecipeStep = platform.modWsgiSource === ModWsgiSource.PIP
     ? { kind: 'checkModWsgiPython', loadConf: apache.modWsgiLoadConf, expected: platform.pythonVersion }
-    : { kind: 'checkModWsgiPython', modWsgiPath: `${apache.modulesDir}/mod_wsgi.so`, expected: platform.pythonVersion });
+    : { kind: 'checkModWsgiPython', modWsgiPath: `${apache.modulesDir}/mod_wsgi.so`, expected: platform.pythonVersion };
+  system.push(checkModWsgi);
   for (const group of spec.groups) {
     if (group.user) {
-      steps.push({ kind: 'user', name: group.user, group: group.group ?? group.user, home: layout.home, shell: os.noLoginShell });
+      system.push({ kind: 'user', name: group.user, group: group.group ?? group.user, home: layout.home, shell: os.noLoginShell });
     }
   }
   if (options.blockInstanceMetadata) {
     const users = [...new Set([...spec.groups.flatMap((g) => (g.user ? [g.user] : [])), apache.user])];
-    steps.push(
+    system.push(
       {
         kind: 'blockInstanceMetadata', table: `cdktf_apache_wsgi_${spec.name.replace(/-/g, '_')}_imds`, users, nft: os.nftables.binary,
         rulesFile: `/etc/cdktf-apache-wsgi/${spec.name}-imds.nft`,
@@ -210,55 +240,64 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
       },
     );
   }
-  steps.push(
+  system.push(
     { kind: 'directory', path: `${layout.home}/apps` },
     { kind: 'directory', path: `${layout.home}/venvs` },
     { kind: 'directory', path: layout.documentRoot },
     { kind: 'directory', path: layout.dataDir },
   );
-  for (const app of spec.apps) {
-    steps.push({ kind: 'installTree', from: inBundle(BUNDLE.app(app.name)), to: layout.appDirs[app.name] });
-  }
-  for (const venv of spec.venvs) {
-    steps.push({
-      kind: 'venv', name: venv.name,
-      ...venvBuild(venv, platform.pythonBinary, layout.venvDirs[venv.name], {
-        requirementsFile: venv.requirementsFile ? inBundle(BUNDLE.requirements(venv.name)) : undefined,
-        localPackages: venv.localPackages.map((p) => inBundle(BUNDLE.localPackage(venv.name, p))),
-      }),
-    });
-  }
-  steps.push({
-    kind: 'bootFiles', from: inBundle(BUNDLE.boot), to: layout.bootDir,
-    files: bootFiles(spec, layout).map((f) => ({ name: f.name, group: f.readers?.group })),
-  });
   for (const group of spec.groups) {
     if (group.dataDirectories.length > 0) {
-      steps.push({ kind: 'directory', path: `${layout.dataDir}/${group.name}` });
+      system.push({ kind: 'directory', path: `${layout.dataDir}/${group.name}` });
     }
     for (const dir of group.dataDirectories) {
-      steps.push({ kind: 'dataDirectory', path: `${layout.dataDir}/${group.name}/${dir.name}`, user: group.user ?? apache.user, group: group.group ?? group.user ?? apache.user });
+      system.push({ kind: 'dataDirectory', path: `${layout.dataDir}/${group.name}/${dir.name}`, user: group.user ?? apache.user, group: group.group ?? group.user ?? apache.user });
     }
   }
+  const phases: RecipePhase[] = [{ name: 'system', inputs: [], steps: system }];
+
+  // Each venv reads only its own inputs, so its layer is rebuilt only when they change.
+  for (const venv of spec.venvs) {
+    const ownFiles = venv.requirementsFile !== undefined || venv.localPackages.length > 0;
+    phases.push({
+      name: `venv:${venv.name}`,
+      inputs: ownFiles ? [BUNDLE.venv(venv.name)] : [],
+      output: layout.venvDirs[venv.name],
+      steps: [
+        // Sets MOD_WSGI_PYTHON, which the venv's version check compares against, in this phase's own shell.
+        checkModWsgi,
+        {
+          kind: 'venv', name: venv.name,
+          ...venvBuild(venv, platform.pythonBinary, layout.venvDirs[venv.name], {
+            requirementsFile: venv.requirementsFile ? inBundle(BUNDLE.requirements(venv.name)) : undefined,
+            localPackages: venv.localPackages.map((p) => inBundle(BUNDLE.localPackage(venv.name, p))),
+          }),
+        },
+      ],
+    });
+  }
+  const app: RecipeStep[] = spec.apps.map((a) => ({ kind: 'installTree', from: inBundle(BUNDLE.app(a.name)), to: layout.appDirs[a.name] }));
+  const boot = bootFiles(spec, layout);
+  app.push({ kind: 'bootFiles', from: inBundle(BUNDLE.boot), to: layout.bootDir, files: boot.map((f) => ({ name: f.name, group: f.readers?.group })) });
   // Build commands write into the new code before it is locked down.
-  steps.push(...appCommands(input, 'build'));
-  for (const app of spec.apps) {
-    const group = groupOf(spec, app);
-    steps.push({ kind: 'protectTree', path: layout.appDirs[app.name], group: group?.group ?? group?.user, publicDirs: app.staticFiles.map((f) => f.directory) });
+  app.push(...appCommands(input, 'build'));
+  for (const a of spec.apps) {
+    const group = groupOf(spec, a);
+    app.push({ kind: 'protectTree', path: layout.appDirs[a.name], group: group?.group ?? group?.user, publicDirs: a.staticFiles.map((f) => f.directory) });
   }
   if (needsHostCpus(spec) && layout.hostFactsFile !== undefined) {
-    steps.push({ kind: 'hostFacts', path: layout.hostFactsFile, cpusVariable: HOST_CPUS_VARIABLE });
+    app.push({ kind: 'hostFacts', path: layout.hostFactsFile, cpusVariable: HOST_CPUS_VARIABLE });
   }
   const cert = tls?.spec.certificate;
   if (cert?.source === 'ssm') {
-    steps.push({
+    app.push({
       kind: 'ssmCertificate', python: platform.pythonBinary, client: inBundle(BUNDLE.awsClient), spec: inBundle(BUNDLE.tlsSsm),
       dir: path.posix.dirname(cert.certificateFile), certificateFile: cert.certificateFile, privateKeyFile: cert.privateKeyFile,
     });
   }
   const serverConfName = `wsgi-${spec.name}-server`;
   const siteConfName = `wsgi-${spec.name}-site`;
-  steps.push(
+  app.push(
     {
       kind: 'apacheConfig',
       files: [
@@ -281,22 +320,30 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
   if (options.startMode !== StartMode.NONE) {
     // Secrets are fetched on the host, never shipped; release commands (migrations)
     // run with them before the new code takes traffic.
-    steps.push(...secretSteps(input, options));
-    steps.push(...appCommands(input, 'release'));
-    steps.push({ kind: 'start', mode: options.startMode, service: apache.service, ctl: apache.ctl });
+    app.push(...secretSteps(input, options));
+    app.push(...appCommands(input, 'release'));
+    app.push({ kind: 'start', mode: options.startMode, service: apache.service, ctl: apache.ctl });
     if (cert?.source === 'acme') {
-      steps.push({
+      app.push({
         kind: 'acmeActivation', mode: options.startMode, mdStoreDir: tls!.facts.mdStoreDir, domain: cert.domains[0],
         waitSec: ACME_FIRST_CERTIFICATE_WAIT_SEC, service: apache.service, ctl: apache.ctl,
       });
     }
-    steps.push({
+    app.push({
       kind: 'healthCheck', python: platform.pythonBinary, probe: inBundle(BUNDLE.healthProbe), host: spec.serverName,
       // With TLS, plain HTTP only redirects: the apps are checked over HTTPS.
       checks: healthChecks(spec, tls ? `https://127.0.0.1:${tls.spec.httpsPort}` : `http://127.0.0.1:${options.port}`),
     });
   }
-  return { siteName: spec.name, platformId: platform.id, steps };
+  // Secret references and their client are read only where the recipe resolves secrets (not in an image).
+  const secretInputs = options.startMode !== StartMode.NONE && groupSecrets(spec).length > 0
+    ? [BUNDLE.awsClient, ...groupSecrets(spec).map(({ group }) => BUNDLE.secrets(group.name))] : [];
+  phases.push({
+    name: 'app',
+    inputs: ['apache', BUNDLE.healthProbe, ...secretInputs, ...(boot.length > 0 ? [BUNDLE.boot] : []), ...spec.apps.map((a) => BUNDLE.app(a.name))],
+    steps: app,
+  });
+  return { siteName: spec.name, platformId: platform.id, phases };
 }
 
 function tlsFacts(platform: Platform) {

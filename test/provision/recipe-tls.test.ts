@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ApacheSite, buildRecipe, Recipe, RecipeStep, renderShellScript, siteBundle, StartMode, TlsCertificate, WsgiApp } from '../../lib';
+import { ApacheSite, buildRecipe, Recipe, RecipeStep, recipeSteps, renderShellScript, siteBundle, StartMode, TlsCertificate, WsgiApp } from '../../lib';
 import { AWS_CLIENT_PY } from '../../lib/provision/aws-client';
 import { AwsStandIn, FAKE_KEY_ID, FAKE_SECRET, startAwsStandIn } from '../realapps/aws-stand-in';
 import { provisionInputOf } from '../../lib/private/provision-input';
@@ -23,7 +23,7 @@ const files = () => site(TlsCertificate.fromFiles('/etc/ssl/example/fullchain.pe
 const ssm = () => site(TlsCertificate.fromSsmParameters(CERT_ARN, KEY_ARN));
 
 function step<K extends RecipeStep['kind']>(recipe: Recipe, kind: K): Extract<RecipeStep, { kind: K }> {
-  return recipe.steps.find((s) => s.kind === kind) as Extract<RecipeStep, { kind: K }>;
+  return recipeSteps(recipe).find((s) => s.kind === kind) as Extract<RecipeStep, { kind: K }>;
 }
 
 describe('provisioning recipe of a site with TLS', () => {
@@ -31,7 +31,7 @@ describe('provisioning recipe of a site with TLS', () => {
     // GIVEN an ACME site WHEN its recipe is built
     const recipe = buildRecipe(provisionInputOf(acme()), OPTIONS);
     // THEN
-    expect(recipe.steps.map((s) => s.kind).slice(-5)).toEqual(['apacheConfig', 'configTest', 'start', 'acmeActivation', 'healthCheck']);
+    expect(recipeSteps(recipe).map((s) => s.kind).slice(-5)).toEqual(['apacheConfig', 'configTest', 'start', 'acmeActivation', 'healthCheck']);
     expect(step(recipe, 'apacheConfig').enable[0]).toEqual(['a2enmod', '-q', 'wsgi', 'headers', 'reqtimeout', 'alias', 'mime', 'ssl', 'md', 'rewrite']);
     expect(step(recipe, 'apacheConfig').httpsPort).toBe(443);
     expect(step(recipe, 'acmeActivation')).toMatchObject({ mdStoreDir: '/etc/apache2/md', domain: 'example.com', waitSec: 300 });
@@ -50,7 +50,7 @@ describe('provisioning recipe of a site with TLS', () => {
   });
 
   test('files: no ACME or SSM step; Apache checks the files at its config test', () => {
-    const kinds = buildRecipe(provisionInputOf(files()), OPTIONS).steps.map((s) => s.kind);
+    const kinds = recipeSteps(buildRecipe(provisionInputOf(files()), OPTIONS)).map((s) => s.kind);
     expect(kinds).not.toContain('acmeActivation');
     expect(kinds).not.toContain('ssmCertificate');
   });
@@ -58,7 +58,7 @@ describe('provisioning recipe of a site with TLS', () => {
   test('SSM: fetches the two parameters before the Apache config; the bundle names them by ARN only', () => {
     const input = provisionInputOf(ssm());
     const recipe = buildRecipe(input, OPTIONS);
-    const kinds = recipe.steps.map((s) => s.kind);
+    const kinds = recipeSteps(recipe).map((s) => s.kind);
     expect(kinds.indexOf('ssmCertificate')).toBeLessThan(kinds.indexOf('apacheConfig'));
     expect(step(recipe, 'ssmCertificate')).toEqual({
       kind: 'ssmCertificate', python: '/usr/bin/python3.11', client: '/opt/cdktf-apache-wsgi/site/aws_client.py', spec: '/opt/cdktf-apache-wsgi/site/tls/ssm.json',
@@ -84,7 +84,7 @@ describe('ACME activation step, run in a real shell', () => {
   function run(store: string, waitSec: number) {
     const script = renderShellScript({
       siteName: 'site', platformId: 'test',
-      steps: [{ kind: 'acmeActivation', mode: StartMode.BACKGROUND, mdStoreDir: store, domain: 'example.com', waitSec, service: 'apache2', ctl }],
+      phases: [{ name: 'app', inputs: [], steps: [{ kind: 'acmeActivation', mode: StartMode.BACKGROUND, mdStoreDir: store, domain: 'example.com', waitSec, service: 'apache2', ctl }] }],
     });
     return spawnSync('sh', ['-c', script], { encoding: 'utf8', timeout: 30_000 });
   }
@@ -156,9 +156,12 @@ describe('SSM certificate step, run in a real shell', () => {
     const tlsDir = path.join(dir, 'tls');
     const script = renderShellScript({
       siteName: 'site', platformId: 'test',
-      steps: [{
-        kind: 'ssmCertificate', python: 'python3', client: path.join(dir, 'aws_client.py'), spec: path.join(dir, 'ssm.json'),
-        dir: tlsDir, certificateFile: path.join(tlsDir, 'fullchain.pem'), privateKeyFile: path.join(tlsDir, 'privkey.pem'),
+      phases: [{
+        name: 'app', inputs: [],
+        steps: [{
+          kind: 'ssmCertificate', python: 'python3', client: path.join(dir, 'aws_client.py'), spec: path.join(dir, 'ssm.json'),
+          dir: tlsDir, certificateFile: path.join(tlsDir, 'fullchain.pem'), privateKeyFile: path.join(tlsDir, 'privkey.pem'),
+        }],
       }],
     });
     // WHEN the step runs with credentials in the environment and SSM's endpoint on loopback
