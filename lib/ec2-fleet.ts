@@ -10,7 +10,6 @@ import { ProvisionInput, StartMode } from './provision/recipe';
 import { behindLoadBalancer, siteRoutes, SUBNET_CIDR } from './private/alb-routes';
 import { checkInstanceType, checkParameterArns, checkUserDataSize, InstanceRole, pinsAmi, platformAmi, SiteBundleObject, WAIT_FOR_REFRESH_SH } from './private/aws-site';
 import { checkInt, checkPattern, propError } from './private/validate';
-import { terraformLiteral } from './private/terraform-text';
 import { SiteHost, SiteHostProps } from './site-host';
 import { ec2InstanceVcpus } from './platform/instance-types';
 
@@ -151,7 +150,7 @@ export class Ec2Fleet extends SiteHost {
       iamInstanceProfile: { arn: role.profile.arn },
       vpcSecurityGroupIds: [this.securityGroup.id],
       // Through a local: a string with references inside a function call would not render as one.
-      userData: Fn.base64encode(new TerraformLocal(this, 'UserData', Lazy.stringValue({ produce: () => terraformLiteral(this.userData()) })).asString),
+      userData: Fn.base64encode(new TerraformLocal(this, 'UserData', Lazy.stringValue({ produce: () => this.userData() })).asString),
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
       blockDeviceMappings: [{ deviceName: site.platform.os.ami.rootDeviceName, ebs: { encrypted: 'true', volumeType: 'gp3', volumeSize: rootVolumeSizeGb, deleteOnTermination: 'true' } }],
       tagSpecifications: [{ resourceType: 'instance', tags: { Name: `${site.siteName}-apache`, ...tags } }, { resourceType: 'volume', tags }],

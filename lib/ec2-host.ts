@@ -7,7 +7,6 @@ import { Construct } from 'constructs';
 import { StartMode } from './provision/recipe';
 import { checkInstanceType, checkParameterArns, checkUserDataSize, CIDR, InstanceRole, pinsAmi, platformAmi, SiteBundleObject } from './private/aws-site';
 import { checkInt, checkPattern } from './private/validate';
-import { terraformLiteral } from './private/terraform-text';
 import { SiteHost, SiteHostProps } from './site-host';
 import { ec2InstanceVcpus } from './platform/instance-types';
 
@@ -129,8 +128,7 @@ export class Ec2Host extends SiteHost {
       vpcSecurityGroupIds: [this.securityGroup.id],
       iamInstanceProfile: role.profile.name,
       // No text of the user's is in it (the bundle travels in S3), only the bootstrap, validated names and references.
-      // Text from the site (file names, paths) is never a Terraform template.
-      userData: Lazy.stringValue({ produce: () => terraformLiteral(this.userData()) }),
+      userData: Lazy.stringValue({ produce: () => this.userData() }),
       userDataReplaceOnChange: true,
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
       rootBlockDevice: { encrypted: true, volumeType: 'gp3', volumeSize: rootVolumeSizeGb },

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'cdktf';
 import {
+  hostFactsConf,
   AcmeCa, ApacheSite, ApacheSiteProps, Platform, renderConf, standaloneConf, TlsCertificate, TlsOptions, TlsProfile, WsgiApp,
 } from '../lib';
 import { APACHE_MODULES_DIR, makeScratchDir, standaloneHost, syntaxCheck } from './support/apache-check';
@@ -147,8 +148,10 @@ describe('HTTPS config of a site with TLS', () => {
     try {
       const results = [];
       for (const [name, site] of [['acme', tlsSite({ profile: TlsProfile.MODERN })], ['files', tlsSite({ certificate: TlsCertificate.fromFiles(path.join(dir, 'c.pem'), path.join(dir, 'k.pem')) })]] as const) {
+        // The host facts file provisioning writes (the daemon groups follow the host's CPUs).
+        fs.writeFileSync(path.join(dir, 'host.conf'), hostFactsConf(2));
         const files = site.renderConfigFiles(site.deployedLayout({
-          mdStoreDir: path.join(dir, 'md'), documentRoot: dir, socketPrefix: path.join(dir, 'wsgi'), errorLog: path.join(dir, 'e.log'), accessLog: path.join(dir, 'a.log'), daemonUsers: false,
+          hostFactsFile: path.join(dir, 'host.conf'), mdStoreDir: path.join(dir, 'md'), documentRoot: dir, socketPrefix: path.join(dir, 'wsgi'), errorLog: path.join(dir, 'e.log'), accessLog: path.join(dir, 'a.log'), daemonUsers: false,
         }));
         const main = path.join(dir, `${name}.conf`);
         const mods = ['mpm_event', 'authz_core', 'alias', 'headers', 'reqtimeout', 'wsgi', 'ssl', 'md', 'rewrite', 'socache_shmcb'];
