@@ -73,7 +73,7 @@ const project = new typescript.TypeScriptProject({
     include: ['examples/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
     compilerOptions: {},
   },
-  gitignore: ['/cdktf.out/', '/.gen/', '*.tfstate*', '.terraform/', '/.serve/', '/out/', '/scratch/'],
+  gitignore: ['/node_modules', '/cdktf.out/', '/.gen/', '*.tfstate*', '.terraform/', '/.serve/', '/out/', '/scratch/'],
 });
 
 // The README's main command: synthesize every example stack into cdktf.out/.

@@ -42,6 +42,18 @@ export abstract class ContainerSiteHost extends SiteHost {
       throw propError(this, 'site', this.site.node.path, 'a site without tls: a container publishes one plain HTTP port; end TLS in front of it (and set trustedProxies)');
     }
     this.containerPort = checkInt(this, 'containerPort', props.containerPort ?? 8080, 1024, 65_535);
+    // The image is built without secrets and a container start runs no release step yet:
+    // refuse at synth what would otherwise be skipped without a word.
+    this.node.addValidation({
+      validate: () => this.site.toSpec().apps.flatMap((app) => [
+        ...(app.secrets.length > 0
+          ? [`${this.node.path}: app ${app.name} takes secrets (${app.secrets.map((x) => x.envVar).join(', ')}) from AppSecret, which a container host does not deliver yet; expected a site without AppSecrets here (EcsFargateHost: pass them as its secrets prop)`]
+          : []),
+        ...(app.releaseCommands.length > 0
+          ? [`${this.node.path}: app ${app.name} has releaseCommands, which a container start does not run yet; expected none here (run them as a one-off task before the deploy)`]
+          : []),
+      ]),
+    });
     this.contextPath = `docker/${this.site.siteName}`;
     onStackOutput(this, (stackDir) => {
       const dir = path.join(stackDir, this.contextPath);
