@@ -88,7 +88,8 @@ in_root() {
     sh -c "cd /src && $1"
 }
 
-logs=${CAW_FRESH_LOG_DIR:-$root/var/tmp}
+# Outside the root, which is removed at the end.
+logs=${CAW_FRESH_LOG_DIR:-$(mktemp -d /tmp/caw-fresh-logs-XXXXXX)}
 mkdir -p "$logs"
 status=0
 n=0
