@@ -106,8 +106,9 @@ project.addTask('serve:examples', {
 });
 
 // Benchmarks on this machine: synthesis scale, and served throughput on real Apache +
-// mod_wsgi vs gunicorn with wrk (loopback only). `npm run bench -- --quick` for short
-// rounds, `-- --only=served` for one module; bench/index.ts lists them.
+// mod_wsgi vs nginx + gunicorn / uWSGI with wrk (loopback only), then where Django's
+// CPU time goes. `npm run bench -- --quick` for short rounds, `-- --only=served` for
+// one module; bench/index.ts lists them. Not part of `npm test`.
 project.addTask('bench', {
   description: 'Run the benchmarks and print their tables (--quick: short rounds)',
   exec: 'node --expose-gc -r ts-node/register/transpile-only bench/index.ts',

@@ -1,4 +1,4 @@
-import { runServed } from './served';
+import { runDjangoProfile, runServed } from './served';
 import { runSynthScale } from './synth-scale';
 
 /**
@@ -14,6 +14,7 @@ interface BenchModule {
 const MODULES: BenchModule[] = [
   { name: 'synth-scale', run: (opts) => runSynthScale(opts.quick ? [1, 10, 100] : [1, 10, 100, 1000], opts.quick ? 3 : 5) },
   { name: 'served', run: (opts) => runServed(opts.quick) },
+  { name: 'profile', run: async (opts) => { await runDjangoProfile(opts.quick); return true; } },
 ];
 
 async function main(argv: string[]): Promise<void> {

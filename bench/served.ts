@@ -1,35 +1,47 @@
+import { execFileSync } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Testing, TerraformStack } from 'cdktf';
-import { ApacheSite, DaemonGroup, DaemonGroupProps, Platform, startLocalSite, VirtualEnv, WsgiApp } from '../lib';
-import { gunicornAvailable, RunningServer, startGunicorn } from './gunicorn';
+import { ApacheSite, AppProfile, DaemonGroup, Platform, startLocalSite, VirtualEnv, WsgiApp } from '../lib';
+import { PeerApp, peersAvailable, RunningServer, startGunicornPeer, startUwsgiPeer } from './peers';
 import { runWrk, WrkResult } from './wrk';
 
 /**
- * Served throughput: the library's default daemon group vs a mod_wsgi-express-like
- * one vs gunicorn, then a processes x threads sweep, all on this machine's real
- * Apache + mod_wsgi (through startLocalSite) with wrk on loopback. Targets run
- * side by side and are measured in interleaved rounds, so the ratios hold even
- * on a noisy machine where the absolute numbers drift.
+ * Served throughput on this machine's real Apache + mod_wsgi (through
+ * startLocalSite) against the peer stacks, with wrk on loopback. For each app
+ * every target runs side by side and is measured in alternating rounds (each
+ * round visits every target once, in a rotated order), so the ratios to the
+ * library default hold on a noisy machine where absolute numbers drift.
  */
 
 export interface ServedOptions {
-  /** One short round instead of three longer ones. */
+  /** One short round and a smaller sweep instead of three longer rounds. */
   readonly quick: boolean;
-  /** wrk connections. @default 32 */
-  readonly connections?: number;
+  /** wrk connection counts. @default [32, 128] */
+  readonly connections?: readonly number[];
+  /** Apps to measure. @default every app */
+  readonly apps?: readonly AppName[];
   readonly print?: (line: string) => void;
 }
 
-const APPS = {
-  hello: { dir: path.join(__dirname, '..', 'examples', 'apps', 'hello'), path: '/' },
-  json: { dir: path.join(__dirname, '..', 'examples', 'apps', 'api'), path: '/items' },
+const PYTHON = '/usr/bin/python3.11';
+const BENCH_DIR = __dirname;
+const DJANGO_REQUIREMENTS = path.join(BENCH_DIR, 'apps', 'django', 'requirements.txt');
+
+export const APPS = {
+  hello: { dir: path.join(BENCH_DIR, '..', 'examples', 'apps', 'hello'), requirementsFile: undefined, what: 'hello world (no wait, no framework)' },
+  django: { dir: path.join(BENCH_DIR, 'apps', 'django'), requirementsFile: DJANGO_REQUIREMENTS, what: 'Django 5.2 view: one sqlite query + a template' },
+  io: { dir: path.join(BENCH_DIR, 'apps', 'io'), requirementsFile: undefined, what: 'waits 20 ms per request (a database call)' },
 } as const;
-type AppName = keyof typeof APPS;
+export type AppName = keyof typeof APPS;
+
+export type TargetKind = 'default' | 'library' | 'embedded' | 'peer';
 
 interface Target {
-  readonly app: AppName;
   readonly label: string;
+  readonly kind: TargetKind;
   start(): Promise<RunningServer>;
 }
 
@@ -40,51 +52,106 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
+interface SiteSizing {
+  readonly processes?: number;
+  readonly threads?: number;
+  readonly profile?: AppProfile;
+  /** No daemon group: the app runs inside Apache's own processes, importing packages from this venv. */
+  readonly embedded?: { readonly venv: string };
+}
+
 /** An Apache target: a one-app site built with the library's constructs, served by startLocalSite. */
-function apacheTarget(app: AppName, label: string, group: Omit<DaemonGroupProps, 'virtualEnv'>, siteProps: { maxRequestWorkers?: number } = {}): Target {
+function apacheTarget(app: AppName, label: string, kind: TargetKind, sizing: SiteSizing): Target {
   return {
-    app,
     label,
+    kind,
     start: async () => {
       const stack = new TerraformStack(Testing.app(), 'bench');
-      const site = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'bench.example', ...siteProps });
-      const daemonGroup = new DaemonGroup(site, 'App', { ...group, virtualEnv: new VirtualEnv(stack, 'Env') });
-      new WsgiApp(site, 'Wsgi', { mountPath: '/', source: APPS[app].dir, scriptFile: 'wsgi.py', daemonGroup });
+      const site = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'bench.example', restrictEmbedded: !sizing.embedded });
+      const daemonGroup = sizing.embedded ? undefined : new DaemonGroup(site, 'App', {
+        virtualEnv: new VirtualEnv(stack, 'Env', { requirementsFile: APPS[app].requirementsFile }),
+        processes: sizing.processes, threads: sizing.threads, profile: sizing.profile,
+      });
+      let source: string = APPS[app].dir;
+      if (sizing.embedded) {
+        source = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-embedded-'));
+        fs.cpSync(APPS[app].dir, source, { recursive: true });
+        fs.writeFileSync(path.join(source, 'embedded-site-packages.txt'), path.join(sizing.embedded.venv, 'lib', 'python3.11', 'site-packages'));
+        fs.chmodSync(source, 0o755);
+      }
+      new WsgiApp(site, 'Wsgi', { mountPath: '/', source, scriptFile: 'wsgi.py', daemonGroup });
       const run = await startLocalSite(site);
-      return { url: run.url, stop: () => run.stop() };
+      return { url: run.url, stop: async () => { await run.stop(); if (source !== APPS[app].dir) { fs.rmSync(source, { recursive: true, force: true }); } } };
     },
   };
 }
 
-function gunicornTarget(app: AppName, label: string, workerClass: 'sync' | 'gthread', workers: number, threads?: number): Target {
-  return { app, label, start: () => startGunicorn({ appDir: APPS[app].dir, module: 'wsgi:application', workers, workerClass, threads }) };
+/** The venv the peers run (gunicorn + Django), built once per requirements file content. */
+export function benchVenv(print: (l: string) => void): string {
+  const key = crypto.createHash('sha256').update(fs.readFileSync(DJANGO_REQUIREMENTS)).digest('hex').slice(0, 12);
+  const dir = path.join(os.tmpdir(), `cdktf-apache-wsgi-bench-venv-${key}`);
+  const done = path.join(dir, '.complete');
+  if (!fs.existsSync(done)) {
+    print(`building the peers' venv ${dir}`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    execFileSync(PYTHON, ['-m', 'venv', dir], { stdio: 'pipe' });
+    execFileSync(path.join(dir, 'bin', 'pip'), ['install', '--quiet', '-r', DJANGO_REQUIREMENTS], { stdio: 'pipe' });
+    fs.writeFileSync(done, key);
+  }
+  return dir;
 }
 
-interface Measured {
-  readonly target: Target;
-  readonly runs: WrkResult[];
+/** Every target for one app: the default, the sweep, the CPU-bound profile, embedded mode and the peers. */
+function targetsFor(app: AppName, quick: boolean, peer: PeerApp, available: ReturnType<typeof peersAvailable>): Target[] {
+  const cpus = os.availableParallelism();
+  const targets: Target[] = [apacheTarget(app, `library default (${cpus} x ${AppProfile.IO_BOUND.threadsPerProcess})`, 'default', {})];
+  for (const p of quick ? [1, 2, 4] : [1, 2, 4]) {
+    for (const t of quick ? [5, 64] : [5, 16, 64]) {
+      targets.push(apacheTarget(app, `library p=${p} t=${t}`, 'library', { processes: p, threads: t }));
+    }
+  }
+  targets.push(apacheTarget(app, `library profile CPU_BOUND (${cpus} x ${AppProfile.CPU_BOUND.threadsPerProcess})`, 'library', { profile: AppProfile.CPU_BOUND }));
+  targets.push(apacheTarget(app, 'mod_wsgi embedded mode (same Apache)', 'embedded', { embedded: { venv: peer.venv } }));
+  const workers = 2 * cpus + 1;
+  if (available.nginx && available.gunicorn) {
+    targets.push({ label: `nginx + gunicorn sync -w ${workers}`, kind: 'peer', start: () => startGunicornPeer(peer, { workerClass: 'sync', workers }) });
+    targets.push({ label: `nginx + gunicorn gthread -w ${workers} --threads 4`, kind: 'peer', start: () => startGunicornPeer(peer, { workerClass: 'gthread', workers, threads: 4 }) });
+  }
+  if (available.nginx && available.uwsgi) {
+    targets.push({ label: `nginx + uWSGI ${cpus} x 4, listen 1024`, kind: 'peer', start: () => startUwsgiPeer(peer, { processes: cpus, threads: 4, listen: 1024 }) });
+  }
+  return targets;
 }
 
-/** Starts every target, warms each up, then runs `rounds` rounds; each round visits every target once, in a rotated order. */
-async function measure(targets: Target[], opts: { rounds: number; durationSec: number; connections: number; print: (l: string) => void }): Promise<Measured[]> {
+export interface Cell {
+  readonly app: AppName;
+  readonly label: string;
+  readonly kind: TargetKind;
+  readonly connections: number;
+  readonly runs: readonly WrkResult[];
+}
+
+/** Starts every target of an app, warms each up, then runs the rounds: each visits every (target, connections) cell once, rotated. */
+async function measureApp(app: AppName, targets: Target[], opts: { rounds: number; durationSec: number; connections: readonly number[]; print: (l: string) => void }): Promise<Cell[]> {
   const servers: RunningServer[] = [];
   try {
     for (const t of targets) {
       servers.push(await t.start());
     }
-    const wrk = (i: number, durationSec: number) => runWrk(servers[i].url + APPS[targets[i].app].path, { threads: 2, connections: opts.connections, durationSec });
+    const cells = targets.flatMap((_, i) => opts.connections.map((c) => ({ i, c })));
+    const wrk = (i: number, c: number, durationSec: number) => runWrk(`${servers[i].url}/`, { threads: 2, connections: c, durationSec });
     for (let i = 0; i < targets.length; i++) {
-      await wrk(i, 1); // warm-up: imports, keep-alive pools, first daemon spawn
+      await wrk(i, Math.max(...opts.connections), 1); // warm-up: imports, lazy processes, keep-alive pools
     }
-    const runs: WrkResult[][] = targets.map(() => []);
+    const runs: WrkResult[][] = cells.map(() => []);
     for (let r = 0; r < opts.rounds; r++) {
-      for (let k = 0; k < targets.length; k++) {
-        const i = (k + r) % targets.length;
-        runs[i].push(await wrk(i, opts.durationSec));
+      for (let k = 0; k < cells.length; k++) {
+        const j = (k + r * Math.ceil(cells.length / opts.rounds)) % cells.length;
+        runs[j].push(await wrk(cells[j].i, cells[j].c, opts.durationSec));
       }
-      opts.print(`  round ${r + 1}/${opts.rounds} done`);
+      opts.print(`  ${app}: round ${r + 1}/${opts.rounds} done`);
     }
-    return targets.map((target, i) => ({ target, runs: runs[i] }));
+    return cells.map(({ i, c }, j) => ({ app, label: targets[i].label, kind: targets[i].kind, connections: c, runs: runs[j] }));
   } finally {
     for (const s of servers) {
       await s.stop();
@@ -94,100 +161,132 @@ async function measure(targets: Target[], opts: { rounds: number; durationSec: n
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-function row(m: Measured, baseline: number): { rps: number; cells: string[] } {
-  const rps = median(m.runs.map((r) => r.requestsPerSec));
-  const socketErrors = m.runs.reduce((s, r) => s + r.socketErrors, 0);
-  const non2xx = m.runs.reduce((s, r) => s + r.non2xx, 0);
-  return {
-    rps,
-    cells: [m.target.app, m.target.label, fmt(rps), fmt(rps / baseline, 2),
-      `${fmt(Math.min(...m.runs.map((r) => r.requestsPerSec)))}-${fmt(Math.max(...m.runs.map((r) => r.requestsPerSec)))}`,
-      fmt(median(m.runs.map((r) => r.latencyMs.p99)), 1), String(socketErrors), String(non2xx)],
-  };
-}
+export const rps = (cell: Cell) => median(cell.runs.map((r) => r.requestsPerSec));
+export const errors = (cell: Cell) => cell.runs.reduce((s, r) => s + r.socketErrors + r.non2xx, 0);
 
-function table(header: string[], rows: string[][]): string[] {
+/** One Markdown table per app: a row per target, per connection count req/s, ratio to the default, p50, p99 and errors. */
+export function appTable(cells: readonly Cell[], connections: readonly number[]): string[] {
+  const labels = [...new Set(cells.map((c) => c.label))];
+  const header = ['config', ...connections.flatMap((c) => [`c${c} req/s`, 'ratio', 'p50 ms', 'p99 ms', 'errors'])];
+  const rows = labels.map((label) => [label, ...connections.flatMap((c) => {
+    const cell = cells.find((x) => x.label === label && x.connections === c)!;
+    const base = cells.find((x) => x.kind === 'default' && x.connections === c)!;
+    return [fmt(rps(cell)), fmt(rps(cell) / rps(base), 2), fmt(median(cell.runs.map((r) => r.latencyMs.p50)), 1),
+      fmt(median(cell.runs.map((r) => r.latencyMs.p99)), 1), String(errors(cell))];
+  })]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
-  return [line(header), `|${widths.map((w, i) => (i < 2 ? ` ${'-'.repeat(w)} ` : ` ${'-'.repeat(w - 1)}: `)).join('|')}|`, ...rows.map(line)];
+  const line = (cells_: string[]) => `| ${cells_.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  return [line(header), `|${widths.map((w, i) => (i === 0 ? ` ${'-'.repeat(w)} ` : ` ${'-'.repeat(w - 1)}: `)).join('|')}|`, ...rows.map(line)];
 }
 
-const HEADER = ['app', 'config', 'req/s (median)', 'ratio', 'min-max', 'p99 ms', 'socket errors', 'non-2xx'];
-
-/** Sweep results: the best config and how the library's default compares with it. */
-export interface SweepVerdict {
-  readonly best: string;
-  readonly bestRps: number;
-  readonly defaultRps: number;
-  readonly defaultShare: number;
+export interface Verdict {
+  readonly app: AppName;
+  readonly connections: number;
+  /** Default req/s over the best library config's (the default itself included). */
+  readonly vsBestLibrary: number;
+  readonly bestLibrary: string;
+  /** Default req/s over the best peer's; undefined when no peer ran. */
+  readonly vsBestPeer?: number;
+  readonly bestPeer?: string;
+  readonly defaultErrors: number;
+  /** Errors summed over every cell of this app and connection count. */
+  readonly allErrors: number;
 }
 
-export async function runServedBench(options: ServedOptions): Promise<SweepVerdict> {
+/** How the default compares with the best library config and the best peer, per app and connection count. */
+export function verdicts(cells: readonly Cell[]): Verdict[] {
+  const out: Verdict[] = [];
+  const keys = [...new Set(cells.map((c) => `${c.app} ${c.connections}`))];
+  for (const key of keys) {
+    const group = cells.filter((c) => `${c.app} ${c.connections}` === key);
+    const def = group.find((c) => c.kind === 'default')!;
+    const best = (kinds: TargetKind[]) => group.filter((c) => kinds.includes(c.kind)).sort((a, b) => rps(b) - rps(a))[0];
+    const lib = best(['default', 'library']);
+    const peer = best(['peer']);
+    out.push({
+      app: def.app, connections: def.connections, vsBestLibrary: rps(def) / rps(lib), bestLibrary: lib.label,
+      vsBestPeer: peer ? rps(def) / rps(peer) : undefined, bestPeer: peer?.label, defaultErrors: errors(def),
+      allErrors: group.reduce((s, c) => s + errors(c), 0),
+    });
+  }
+  return out;
+}
+
+/**
+ * The targets: the default >= 0.9x the best library config, >= 1.0x the best peer
+ * (on hello the README explains the daemon hop instead), with 0 errors.
+ */
+export function targetMet(v: Verdict): boolean {
+  const peerOk = v.app === 'hello' || v.vsBestPeer === undefined || v.vsBestPeer >= 1.0;
+  return v.vsBestLibrary >= 0.9 && peerOk && v.defaultErrors === 0;
+}
+
+export async function runServedBench(options: ServedOptions): Promise<Verdict[]> {
   const print = options.print ?? ((l: string) => console.log(l));
-  const connections = options.connections ?? 32;
+  const connections = options.connections ?? [32, 128];
   const rounds = options.quick ? 1 : 3;
-  const durationSec = options.quick ? 2 : 5;
-  const haveGunicorn = gunicornAvailable();
-  const setup = `wrk -t2 -c${connections} -d${durationSec}s on loopback, ${rounds} interleaved round(s), ${os.cpus().length} CPUs, `
-    + `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}`;
-
-  // 1. Library default vs mod_wsgi-express-like vs gunicorn, per app.
-  const compare: Target[] = [];
-  for (const app of Object.keys(APPS) as AppName[]) {
-    compare.push(apacheTarget(app, 'library default (processes left out, threads=5)', {}));
-    compare.push(apacheTarget(app, 'mod_wsgi-express-like (processes=1 threads=5)', { processes: 1, threads: 5 }));
-    // The default MaxRequestWorkers (10 + max(10, 1.5 x 5) = 20) is below wrk's 32 connections:
-    // the event MPM then closes keep-alive connections (wrk counts read errors).
-    compare.push(apacheTarget(app, 'library default + maxRequestWorkers=64', {}, { maxRequestWorkers: 64 }));
-    if (haveGunicorn) {
-      compare.push(gunicornTarget(app, 'gunicorn sync -w2', 'sync', 2));
-      compare.push(gunicornTarget(app, 'gunicorn gthread -w2 --threads 5', 'gthread', 2, 5));
-    }
+  const durationSec = options.quick ? 2 : 3;
+  const venv = benchVenv(print);
+  const available = peersAvailable(venv);
+  const missing = Object.entries(available).filter(([, ok]) => !ok).map(([name]) => name);
+  print('');
+  print(`## Served throughput (wrk -t2 -c${connections.join('/-c')} -d${durationSec}s on loopback, ${rounds} alternating round(s); `
+    + `${os.availableParallelism()} CPUs, ${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}; Node ${process.version})`);
+  if (missing.length > 0) {
+    print(`not installed here, rows left out: ${missing.join(', ')}`);
+  }
+  print('ratio = median req/s / median req/s of the library default for the same app and connections, measured in the same rounds; '
+    + 'errors = wrk socket errors (connect/read/write/timeout) + non-2xx responses, summed over rounds');
+  const all: Cell[] = [];
+  for (const app of options.apps ?? (Object.keys(APPS) as AppName[])) {
+    const peer: PeerApp = { appDir: APPS[app].dir, venv };
+    const cells = await measureApp(app, targetsFor(app, options.quick, peer, available), { rounds, durationSec, connections, print });
+    print('');
+    print(`### ${app}: ${APPS[app].what}`);
+    appTable(cells, connections).forEach((l) => print(l));
+    all.push(...cells);
   }
   print('');
-  print(`## Served throughput: library default vs mod_wsgi-express-like vs gunicorn (${setup})`);
-  if (!haveGunicorn) {
-    print('gunicorn is not installed (/usr/bin/python3.11 -m gunicorn failed): its rows are left out');
+  const result = verdicts(all);
+  for (const v of result) {
+    print(`${v.app} c${v.connections}: default = ${fmt(v.vsBestLibrary, 2)}x the best library config (${v.bestLibrary})`
+      + (v.vsBestPeer !== undefined ? `, ${fmt(v.vsBestPeer, 2)}x the best peer (${v.bestPeer})` : '')
+      + `, default errors ${v.defaultErrors} (all configs: ${v.allErrors}): ${targetMet(v) ? 'target met' : 'TARGET MISSED'}`);
   }
-  const compared = await measure(compare, { rounds, durationSec, connections, print });
-  const rows: string[][] = [];
-  for (const app of Object.keys(APPS) as AppName[]) {
-    const mine = compared.filter((m) => m.target.app === app);
-    const base = median(mine[0].runs.map((r) => r.requestsPerSec));
-    rows.push(...mine.map((m) => row(m, base).cells));
-  }
-  print('ratio = median req/s / median req/s of the library default for the same app; socket errors are summed over rounds '
-    + '(read errors = connections the server closed, e.g. the event MPM dropping keep-alive connections above MaxRequestWorkers)');
-  table(HEADER, rows).forEach((l) => print(l));
-
-  // 2. processes x threads sweep on the hello app.
-  const sweep: Target[] = [apacheTarget('hello', 'default (p left out, t=5)', {})];
-  const ps = options.quick ? [1, 2, 4] : [1, 2, 4];
-  const ts = options.quick ? [1, 5, 15] : [1, 5, 15];
-  for (const p of ps) {
-    for (const t of ts) {
-      sweep.push(apacheTarget('hello', `p=${p} t=${t}`, { processes: p, threads: t }));
-    }
-  }
-  print('');
-  print(`## processes x threads sweep, hello app (${setup})`);
-  const swept = await measure(sweep, { rounds, durationSec, connections, print });
-  const medians = swept.map((m) => median(m.runs.map((r) => r.requestsPerSec)));
-  const bestIndex = medians.indexOf(Math.max(...medians));
-  print(`ratio = median req/s / median req/s of the best config (${swept[bestIndex].target.label})`);
-  table(HEADER, swept.map((m) => row(m, medians[bestIndex]).cells)).forEach((l) => print(l));
-  const verdict: SweepVerdict = {
-    best: swept[bestIndex].target.label,
-    bestRps: medians[bestIndex],
-    defaultRps: medians[0],
-    defaultShare: medians[0] / medians[bestIndex],
-  };
-  print(`library default reaches ${fmt(100 * verdict.defaultShare)}% of the best (${verdict.best}): `
-    + (verdict.defaultShare >= 0.9 ? 'meets the 90% target' : 'BELOW the 90% target'));
-  return verdict;
+  return result;
 }
 
-/** bench/index.ts entry: true when the library default reaches 90% of the best swept config. */
+/** bench/index.ts entry: true when every app and connection count meets its target. */
 export async function runServed(quick: boolean): Promise<boolean> {
-  return (await runServedBench({ quick })).defaultShare >= 0.9;
+  return (await runServedBench({ quick })).every(targetMet);
+}
+
+/**
+ * Where a Django request's CPU time goes, on the library default and on the peers:
+ * CPU ms per request by process name during one wrk run of each, at 128 clients.
+ */
+export async function runDjangoProfile(quick: boolean, print: (l: string) => void = (l) => console.log(l)): Promise<void> {
+  const { cpuPerRequest, sampleCpu } = await import('./cpu-profile');
+  const venv = benchVenv(print);
+  const available = peersAvailable(venv);
+  const peer: PeerApp = { appDir: APPS.django.dir, venv };
+  const targets = targetsFor('django', true, peer, available).filter((t) => t.kind === 'default' || t.kind === 'peer' || t.kind === 'embedded');
+  const durationSec = quick ? 3 : 5;
+  print('');
+  print(`## Where the CPU goes: django, wrk -t2 -c128 -d${durationSec}s, CPU ms per request by process name (user + system, /proc/<pid>/stat)`);
+  for (const t of targets) {
+    const server = await t.start();
+    try {
+      await runWrk(`${server.url}/`, { threads: 2, connections: 128, durationSec: 1 });
+      const before = sampleCpu();
+      const r = await runWrk(`${server.url}/`, { threads: 2, connections: 128, durationSec });
+      const after = sampleCpu();
+      const shares = [...cpuPerRequest(before, after, r.requests)].filter(([, ms]) => ms >= 0.005);
+      const total = shares.reduce((s, [, ms]) => s + ms, 0);
+      print(`- ${t.label}: ${fmt(r.requestsPerSec)} req/s, ${fmt(total, 2)} CPU ms/request: `
+        + shares.map(([name, ms]) => `${name} ${fmt(ms, 2)}`).join(', '));
+    } finally {
+      await server.stop();
+    }
+  }
 }

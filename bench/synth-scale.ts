@@ -1,8 +1,12 @@
 /**
  * Synthesis scale: time and memory to synthesize N apps (each in its own
- * DaemonGroup, with a shared or own VirtualEnv) vs a bare cdktf stack with the
- * same number of constructs (TerraformLocal + TerraformOutput per app),
- * measured side by side in one process, alternating, several repetitions.
+ * DaemonGroup, with a shared or own VirtualEnv) on a site with a DockerHost vs
+ * a bare cdktf stack with the same Terraform resources (the Docker provider, one
+ * docker_image and one docker_container) plus three elements per app
+ * (2 TerraformLocal + 1 TerraformOutput), measured side by side in one process,
+ * alternating, several repetitions. The library does more for the same
+ * resources: it renders the Apache config, the recipe and the image's build
+ * context (every app's files copied) into the output directory.
  *
  *   npx ts-node -P tsconfig.dev.json bench/synth-scale.ts [--sizes 1,10,100,1000] [--reps 3]
  *
@@ -12,7 +16,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, TerraformLocal, TerraformOutput, TerraformStack } from 'cdktf';
+import { Container } from '@cdktf/provider-docker/lib/container';
+import { Image } from '@cdktf/provider-docker/lib/image';
+import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { ApacheSite, DaemonGroup, Platform, VirtualEnv, WsgiApp } from '../lib';
+import { DockerHost } from '../lib/docker';
 
 type Kind = 'library' | 'bare';
 
@@ -49,6 +57,8 @@ function librarySynth(n: number, src: string, outdir: string): void {
     const group = new DaemonGroup(site, `G${i}`, { virtualEnv: venv });
     new WsgiApp(site, `App${i}`, { mountPath: i === 0 ? '/' : `/app${i}`, source: src, scriptFile: 'wsgi.py', daemonGroup: group });
   }
+  new DockerProvider(stack, 'Docker');
+  new DockerHost(stack, 'Host', { site });
   app.synth();
 }
 
@@ -56,6 +66,9 @@ function librarySynth(n: number, src: string, outdir: string): void {
 function bareSynth(n: number, outdir: string): void {
   const app = new App({ outdir });
   const stack = new TerraformStack(app, 'scale');
+  new DockerProvider(stack, 'Docker');
+  const image = new Image(stack, 'Image', { name: 'site:latest', buildAttribute: { context: './docker/site' } });
+  new Container(stack, 'Container', { name: 'site', image: image.imageId, ports: [{ internal: 8080, external: 8080, ip: '127.0.0.1' }] });
   for (let i = 0; i < n; i++) {
     const local = new TerraformLocal(stack, `L${i}`, `app${i}`);
     new TerraformLocal(stack, `M${i}`, `group${i}`);

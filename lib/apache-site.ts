@@ -134,6 +134,7 @@ export class ApacheSite extends Construct {
   public readonly httpsPort?: number;
   private readonly tlsSpec?: TlsSpec;
   private readonly maxRequestWorkersOverride?: number;
+  private readonly hostCpuCounts: (number | undefined)[] = [];
   private readonly groups: DaemonGroup[] = [];
   private readonly wsgiApps: WsgiApp[] = [];
 
@@ -215,7 +216,21 @@ export class ApacheSite extends Construct {
 
   /** MaxRequestWorkers the rendered config uses. */
   public get maxRequestWorkers(): number {
-    return this.maxRequestWorkersOverride ?? requiredRequestWorkers(this.groups);
+    return this.maxRequestWorkersOverride ?? requiredRequestWorkers(this.groups.map((g) => ({ processes: g.resolvedProcesses, threads: g.threads })));
+  }
+
+  /**
+   * CPUs of the machine(s) hosting the site when known at synth (every host
+   * agrees, e.g. an Ec2Host's instance type); undefined: read on the host.
+   */
+  public get hostCpus(): number | undefined {
+    const known = new Set(this.hostCpuCounts);
+    return known.size === 1 && !known.has(undefined) ? [...known][0] : undefined;
+  }
+
+  /** @internal called by each host: its CPU count, or undefined when only the machine knows it */
+  public _addHost(cpus: number | undefined): void {
+    this.hostCpuCounts.push(cpus);
   }
 
   /** @internal called by DaemonGroup's constructor */

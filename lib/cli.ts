@@ -1,17 +1,24 @@
 #!/usr/bin/env node
-import * as http from 'http';
+import { spawnSync } from 'child_process';
+import * as path from 'path';
 import { ApacheSite } from './apache-site';
+import { HEALTH_PROBE_PY, healthProbeArgs } from './provision/health';
+import { healthChecks } from './provision/recipe';
 import { findSites, loadApps, LocalApacheMissingError, RUN_TOKEN_HEADER, RunningSite, startLocalSite } from './local';
 
-const USAGE = `Usage: cdktf-apache-wsgi serve <main.ts|main.js> [--site PATH] [--port N] [--check] [--if-available]
+const USAGE = `Usage: cdktf-apache-wsgi serve <main.ts|main.js> [--site PATH] [--port N] [--env-file FILE] [--data-dir DIR] [--check] [--if-available]
 
   Serves the ApacheSite(s) of a cdktf program on the local Apache + mod_wsgi.
   --site PATH      only the site at this construct path (or under it), e.g. two-apps/Site
   --port N         port on 127.0.0.1 (default: a free port; one site only)
-  --check          request every app once, print the results, stop; exit 1 on a failure
+  --env-file FILE  secret values (NAME=value lines) not set in the environment
+  --data-dir DIR   where the daemon groups' data directories live, under DIR/<site>
+                   (kept between runs; default: <tmpdir>/cdktf-apache-wsgi-data-<uid>/<site>)
+  --check          probe every app's health check path once, print the results, stop;
+                   exit 1 on a failure
   --if-available   exit 0 with a notice when Apache or mod_wsgi is not installed`;
 
-interface Args { module: string; site?: string; port?: number; check: boolean; ifAvailable: boolean }
+interface Args { module: string; site?: string; port?: number; envFile?: string; dataDir?: string; check: boolean; ifAvailable: boolean }
 
 function parseArgs(argv: string[]): Args {
   const [command, module, ...rest] = argv;
@@ -23,6 +30,8 @@ function parseArgs(argv: string[]): Args {
     switch (rest[i]) {
       case '--site': args.site = rest[++i]; break;
       case '--port': args.port = Number(rest[++i]); break;
+      case '--env-file': args.envFile = rest[++i]; break;
+      case '--data-dir': args.dataDir = rest[++i]; break;
       case '--check': args.check = true; break;
       case '--if-available': args.ifAvailable = true; break;
       default: throw new UsageError(`unknown option ${rest[i]}\n${USAGE}`);
@@ -49,7 +58,13 @@ async function main(argv: string[]): Promise<number> {
   const stopAll = () => Promise.all(running.map((r) => r.stop()));
   try {
     for (const site of sites) {
-      running.push(await startLocalSite(site, { port: args.port, log: (l) => console.log(`[${site.node.path}] ${l}`), streamErrorLog: !args.check }));
+      running.push(await startLocalSite(site, {
+        port: args.port,
+        log: (l) => console.log(`[${site.node.path}] ${l}`),
+        streamErrorLog: !args.check,
+        envFile: args.envFile && path.resolve(args.envFile),
+        dataDir: args.dataDir && path.join(path.resolve(args.dataDir), site.siteName),
+      }));
       printUrls(site, running[running.length - 1]);
     }
   } catch (e) {
@@ -59,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
   if (args.check) {
     const failures = (await Promise.all(sites.map((s, i) => checkSite(s, running[i])))).reduce((a, b) => a + b, 0);
     await stopAll();
-    console.log(failures === 0 ? 'local check passed: every app answered 200 on real Apache' : `local check FAILED: ${failures} app(s) did not answer 200`);
+    console.log(failures === 0 ? 'local check passed: every app answered healthy on its health check path on real Apache' : `local check FAILED: ${failures} app(s) did not answer healthy`);
     return failures === 0 ? 0 : 1;
   }
   console.log('Press Ctrl-C to stop.');
@@ -85,25 +100,17 @@ function printUrls(site: ApacheSite, run: RunningSite): void {
   console.log(`  config ${run.configFile}\n  error log ${run.errorLog}\n  apache pid ${run.pid}, work dir ${run.workDir}`);
 }
 
+/**
+ * Runs the one health probe (the recipe's and the image's) over every app's
+ * health path with the Python mod_wsgi links; an answer counts only if it
+ * carries this run's token, never from another server on the port.
+ */
 async function checkSite(site: ApacheSite, run: RunningSite): Promise<number> {
-  let failures = 0;
-  for (const app of site.apps) {
-    const url = run.appUrls[app.appName];
-    const answer = await new Promise<{ status: number; ours: boolean }>((resolve) => {
-      const req = http.get(url, { agent: false, timeout: 30_000 }, (res) => {
-        res.resume();
-        resolve({ status: res.statusCode ?? 0, ours: res.headers[RUN_TOKEN_HEADER] === run.runToken });
-      });
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => resolve({ status: 0, ours: false }));
-    });
-    // A 200 counts only from this run's Apache, never from another server on the port.
-    const ok = answer.status === 200 && answer.ours;
-    const foreign = answer.status !== 0 && !answer.ours ? ` (answered by another server on port ${run.port}, not this Apache)` : '';
-    console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${answer.status} GET ${url}${foreign}`);
-    failures += ok ? 0 : 1;
-  }
-  return failures;
+  const args = healthProbeArgs(`127.0.0.1:${run.port}`, healthChecks(site.toSpec(), run.url), undefined, [RUN_TOKEN_HEADER, run.runToken]);
+  const result = spawnSync(run.apache.pythonBinary, ['-c', HEALTH_PROBE_PY, ...args], { encoding: 'utf8' });
+  process.stdout.write(result.stdout.replace(/^/gm, '  '));
+  const failures = (result.stdout.match(/^\[health\] FAIL/gm) ?? []).length;
+  return result.status === 0 ? 0 : Math.max(failures, 1);
 }
 
 if (require.main === module) {

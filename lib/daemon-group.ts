@@ -1,6 +1,7 @@
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { ApacheSite } from './apache-site';
+import { AppProfile } from './app-profile';
 import { AppSecret } from './app-secret';
 import { DaemonGroupSpec, DaemonOptionSpecValue, DataDirectorySpec, SecretSpec } from './conf/site-spec';
 import { DaemonProcessOptions } from './daemon-process-options';
@@ -20,13 +21,23 @@ export interface DaemonGroupProps extends DaemonProcessOptions {
    */
   readonly name?: string;
   /**
-   * Number of daemon processes. Leaving it out runs one process with
-   * wsgi.multiprocess False; giving it (even 1) makes wsgi.multiprocess True.
-   * The group never grows under load: plan capacity here.
-   * @default - one process, processes= left out
+   * Number of daemon processes (wsgi.multiprocess is then True, even for 1).
+   * The group never grows under load: plan capacity here or leave it to the host.
+   * @default - one per CPU of the host: the vCPUs of an Ec2Host's instance type at
+   * synth, else the host's `nproc` read when it is provisioned (Docker, local runs)
    */
   readonly processes?: number;
-  /** Request threads per process. @default 5 */
+  /**
+   * What the app spends a request on; sets `threads` when it is left out.
+   * @default AppProfile.IO_BOUND
+   */
+  readonly profile?: AppProfile;
+  /**
+   * Request threads per process. processes x threads must cover the requests in
+   * flight at peak (peak req/s x mean latency, Little's law); it is also the most
+   * database connections the group opens at once.
+   * @default - the profile's threadsPerProcess (64 for IO_BOUND, 8 for CPU_BOUND)
+   */
   readonly threads?: number;
   /**
    * Non-root user the processes run as when Apache starts as root.
@@ -79,7 +90,9 @@ export class DaemonGroup extends Construct {
   public readonly site: ApacheSite;
   public readonly name: string;
   public readonly virtualEnv: VirtualEnv;
+  /** Processes given in props; undefined: one per CPU of the host (see resolvedProcesses). */
   public readonly processes?: number;
+  public readonly profile: AppProfile;
   public readonly threads: number;
   public readonly user: string;
   public readonly group: string;
@@ -111,7 +124,11 @@ export class DaemonGroup extends Construct {
     if (props.processes !== undefined) {
       this.processes = checkInt(this, 'processes', props.processes, PROCESSES_RANGE.min, PROCESSES_RANGE.max);
     }
-    this.threads = checkInt(this, 'threads', props.threads ?? 5, THREADS_RANGE.min, THREADS_RANGE.max);
+    if (props.profile !== undefined && !(props.profile instanceof AppProfile)) {
+      throw propError(this, 'profile', props.profile, 'an AppProfile such as AppProfile.IO_BOUND or AppProfile.CPU_BOUND');
+    }
+    this.profile = props.profile ?? AppProfile.IO_BOUND;
+    this.threads = checkInt(this, 'threads', props.threads ?? this.profile.threadsPerProcess, THREADS_RANGE.min, THREADS_RANGE.max);
     this.user = checkPattern(this, 'user', props.user ?? `wsgi-${this.name}`.slice(0, 32), USER_PATTERN, 'a Linux user name (lower-case, at most 32 characters)');
     if (this.user === 'root') {
       throw propError(this, 'user', this.user, 'a non-root user');
@@ -202,9 +219,17 @@ export class DaemonGroup extends Construct {
     this.groupApps.push(app);
   }
 
-  /** Total request threads: processes x threads. */
+  /**
+   * Processes the config renders: the props' value, else the CPUs the site's host
+   * reports at synth; undefined when only the host knows (read there from nproc).
+   */
+  public get resolvedProcesses(): number | undefined {
+    return this.processes ?? this.site.hostCpus;
+  }
+
+  /** Total request threads: processes x threads (a host-sized group counts one process). */
   public get capacity(): number {
-    return (this.processes ?? 1) * this.threads;
+    return (this.resolvedProcesses ?? 1) * this.threads;
   }
 
   public toSpec(): DaemonGroupSpec {
@@ -213,7 +238,8 @@ export class DaemonGroup extends Construct {
       user: this.user,
       group: this.group,
       venvName: this.virtualEnv.venvName,
-      processes: this.processes,
+      processes: this.resolvedProcesses,
+      processesFromHostCpus: this.resolvedProcesses === undefined,
       threads: this.threads,
       displayName: this.displayName,
       lang: this.lang,

@@ -6,6 +6,7 @@ import { Image } from '@cdktf/provider-docker/lib/image';
 import { Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { Bundle, BundleFile, writeBundle } from './provision/bundle';
+import { HOST_CPUS_VARIABLE, needsHostCpus } from './conf/site-spec';
 import { renderDockerfile } from './provision/dockerfile';
 import { healthChecks, StartMode } from './provision/recipe';
 import { onStackOutput } from './private/synth-output';
@@ -50,6 +51,8 @@ export class DockerHost extends SiteHost {
     if (this.site.httpsPort !== undefined) {
       throw propError(this, 'site', this.site.node.path, 'a site without tls: a container publishes one plain HTTP port; end TLS in front of it (and set trustedProxies)');
     }
+    // A container runs wherever it is started: its daemon processes follow that machine's nproc.
+    this.site._addHost(undefined);
     this.containerPort = checkInt(this, 'containerPort', props.containerPort ?? 8080, 1024, 65_535);
     const hostPort = checkInt(this, 'hostPort', props.hostPort ?? 8080, 1, 65_535);
     const publishAddress = checkPattern(this, 'publishAddress', props.publishAddress ?? '127.0.0.1', /^[0-9a-fA-F:.]+$/, 'an IP address such as "127.0.0.1"');
@@ -90,6 +93,7 @@ export class DockerHost extends SiteHost {
     const dockerfile = renderDockerfile({
       platform: this.site.platform, bundleDir: BUNDLE_DIR, port: this.containerPort, serverName: spec.serverName,
       healthChecks: healthChecks(spec, `http://127.0.0.1:${this.containerPort}`),
+      hostFacts: needsHostCpus(spec) ? { file: this.site.deployedLayout().hostFactsFile!, cpusVariable: HOST_CPUS_VARIABLE } : undefined,
     });
     const files = new Map<string, BundleFile>([['Dockerfile', { content: Buffer.from(dockerfile), mode: 0o644 }]]);
     for (const [rel, file] of bundle) {

@@ -12,7 +12,9 @@ import { SecretStore } from './app-secret';
 import { SiteSpec } from './conf/site-spec';
 import { groupSecrets, StartMode } from './provision/recipe';
 import { checkInt, checkPattern } from './private/validate';
+import { terraformLiteral } from './private/terraform-text';
 import { SiteHost, SiteHostProps } from './site-host';
+import { ec2InstanceVcpus } from './platform/instance-types';
 
 export interface Ec2HostProps extends SiteHostProps {
   /** @default 't3.small' */
@@ -69,6 +71,8 @@ export class Ec2Host extends SiteHost {
     const parameterArns = (props.ssmParameterArns ?? []).map((a, i) => checkPattern(this, `ssmParameterArns[${i}]`, a, /^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/[A-Za-z0-9_.\/-]+$/, 'the ARN of one SSM parameter (no wildcards)'));
     const tags = { ...props.tags, 'cdktf-apache-wsgi:site': site.siteName };
     this.bundleDir = `/opt/cdktf-apache-wsgi/${site.siteName}`;
+    // Daemon processes follow the instance's vCPUs, known here for the common families.
+    site._addHost(ec2InstanceVcpus(instanceType));
 
     const tls = site.toSpec().tls;
     const ingress = (description: string, port: number) => ({
@@ -120,7 +124,8 @@ export class Ec2Host extends SiteHost {
       subnetId: props.subnetId,
       vpcSecurityGroupIds: [this.securityGroup.id],
       iamInstanceProfile: profile.name,
-      userData: Lazy.stringValue({ produce: () => this.userData() }),
+      // The bundle's file names and contents are the user's text: never Terraform templates.
+      userData: Lazy.stringValue({ produce: () => terraformLiteral(this.userData()) }),
       userDataReplaceOnChange: true,
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
       rootBlockDevice: { encrypted: true, volumeType: 'gp3', volumeSize: rootVolumeSizeGb },

@@ -15,3 +15,4 @@ export * from './local';
 export * from './provision';
 export * from './site-host';
 export * from './tls';
+export * from './app-profile';

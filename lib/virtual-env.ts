@@ -39,6 +39,16 @@ export interface VirtualEnvProps {
    * @default false
    */
   readonly systemSitePackages?: boolean;
+  /**
+   * Let requirements name where packages come from: index and link options
+   * (`--index-url`, `--extra-index-url`, `-i`, `--find-links`, `-f`,
+   * `--trusted-host`), editable installs (`-e`) and direct or VCS URLs
+   * (`name @ https://...`, `git+https://...`). Off by default: such a line makes
+   * the host fetch code from wherever it says, and `--trusted-host` turns off
+   * TLS verification for that host.
+   * @default false
+   */
+  readonly allowPackageSources?: boolean;
 }
 
 // A specifier pinned to one release: name[extras]==version, optionally ; markers / --hash.
@@ -78,11 +88,13 @@ export class VirtualEnv extends Construct {
       this.requirementsFile = checkExistingPath(this, 'requirementsFile', props.requirementsFile, 'file');
       fileLines.push(...readRequirementLines(this.requirementsFile));
     }
+    fileLines.forEach((line) => checkRequirementLine(this, 'requirementsFile', line, props.allowPackageSources ?? false));
     this.requirements = (props.requirements ?? []).map((r, i) => {
       checkLiteral(this, `requirements[${i}]`, r);
       if (/[\r\n\0]/.test(r) || r.trim().startsWith('-')) {
         throw propError(this, `requirements[${i}]`, r, 'one requirement specifier such as "flask==3.0.3" (no pip options, no newlines)');
       }
+      checkRequirementLine(this, `requirements[${i}]`, r.trim(), props.allowPackageSources ?? false);
       return r.trim();
     });
     this.localPackages = (props.localPackages ?? []).map((p, i) => checkExistingPath(this, `localPackages[${i}]`, p, 'any'));
@@ -109,6 +121,23 @@ export class VirtualEnv extends Construct {
       requireHashes: this.requireHashes,
       withPip: this.needsPip,
     };
+  }
+}
+
+const INCLUDE = /^(-r|--requirement|-c|--constraint)(\s|=|$)/;
+const SOURCE_OPTION = /^(-i|--index-url|--extra-index-url|-f|--find-links|--trusted-host|-e|--editable)(\s|=|$)/;
+const URL_REQUIREMENT = /(^|\s|@)\s*(git|hg|svn|bzr)\+|[a-z][a-z0-9+.-]*:\/\//i;
+
+/**
+ * A requirements line the bundle can carry safely: no includes (only the one
+ * file is shipped, so the deploy would break), and no package sources unless allowed.
+ */
+function checkRequirementLine(scope: Construct, prop: string, line: string, allowSources: boolean): void {
+  if (INCLUDE.test(line)) {
+    throw propError(scope, prop, line, 'no -r/-c includes: only this one file is shipped to the host, so the included file would be missing there; list its requirements here or give that file as requirementsFile');
+  }
+  if (!allowSources && (SOURCE_OPTION.test(line) || URL_REQUIREMENT.test(line))) {
+    throw propError(scope, prop, line, 'a requirement from the configured package index: index, find-links, trusted-host, editable and URL/VCS requirements fetch code from elsewhere (set allowPackageSources: true if you mean it)');
   }
 }
 

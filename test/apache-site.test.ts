@@ -19,11 +19,14 @@ describe('ApacheSite', () => {
     expect(site.trustedProxies).toEqual([]);
   });
 
-  test('sizes MaxRequestWorkers from the sum over all daemon groups, at least 50', () => {
+  test('sizes MaxRequestWorkers from the sum over all daemon groups, at least 256', () => {
     const { site } = newSite();
     newGroup(site, 'A', { processes: 2, threads: 5 });
     newGroup(site, 'B', { threads: 15 });
-    expect(site.maxRequestWorkers).toBe(50);
+    expect(site.maxRequestWorkers).toBe(256);
+    // GIVEN a third group of 4 x 64 THEN 10 + 1.5 x (10 + 15 + 256) = 432
+    newGroup(site, 'C', { processes: 4, threads: 64 });
+    expect(site.maxRequestWorkers).toBe(432);
   });
 
   test('fails at synth when the site has no app', () => {

@@ -1,5 +1,5 @@
 import { Testing, TerraformStack } from 'cdktf';
-import { ApacheSite, DaemonGroup, Platform, VirtualEnv, WsgiApp } from '../lib';
+import { ApacheSite, AppProfile, DaemonGroup, Platform, VirtualEnv, WsgiApp } from '../lib';
 import { FIXTURE_APP, newGroup, newSite, warningsOf as warnings } from './util';
 
 describe('DaemonGroup', () => {
@@ -7,8 +7,10 @@ describe('DaemonGroup', () => {
     const { site } = newSite();
     const group = newGroup(site, 'Api');
     expect(group.name).toBe('api');
-    expect(group.threads).toBe(5);
+    expect(group.profile).toBe(AppProfile.IO_BOUND);
+    expect(group.threads).toBe(64);
     expect(group.processes).toBeUndefined();
+    expect(group.toSpec().processesFromHostCpus).toBe(true);
     expect(group.user).toBe('wsgi-api');
     expect(group.options).toEqual({
       listenBacklog: 100, queueTimeoutSec: 45, socketTimeoutSec: 60, connectTimeoutSec: 15, requestTimeoutSec: 60,

@@ -94,6 +94,26 @@ describe('Ec2Host', () => {
     ]);
   });
 
+  test('keeps Terraform from evaluating an app file named like a template (audit: ${file(...)} read the deployer\'s files)', () => {
+    // GIVEN an app with files named like Terraform interpolations and directives
+    const source = fs.mkdtempSync(path.join(os.tmpdir(), 'caw-tf-'));
+    fs.writeFileSync(path.join(source, 'wsgi.py'), 'def application(e, s):\n    pass\n');
+    fs.writeFileSync(path.join(source, '${timestamp()}'), '');
+    fs.writeFileSync(path.join(source, '%{ if true }x%{ endif }'), '');
+    const s = new TerraformStack(Testing.app(), 's');
+    new AwsProvider(s, 'Aws', { region: 'us-east-1' });
+    const site = new ApacheSite(s, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example' });
+    new WsgiApp(site, 'App', { mountPath: '/', source, scriptFile: 'wsgi.py', daemonGroup: new DaemonGroup(site, 'G', { virtualEnv: new VirtualEnv(s, 'E') }) });
+    // WHEN an EC2 host ships it
+    new Ec2Host(s, 'Host', { site, amiId: 'ami-12345678' });
+    const synthesized = Testing.synth(s, true);
+    // THEN the synthesized Terraform holds the names only with doubled sigils, which Terraform reads as literal text
+    expect(synthesized).toContain('$${timestamp()}');
+    expect(synthesized).toContain('%%{ if true }x%%{ endif }');
+    expect(synthesized.replace(/\$\$\{/g, '').replace(/%%\{/g, '')).not.toMatch(/\$\{timestamp|%\{ if/);
+    fs.rmSync(source, { recursive: true, force: true });
+  });
+
   test.each([
     ['allowedCidrs', { allowedCidrs: ['everyone'] }, /allowedCidrs\[0\] "everyone" is invalid; expected a CIDR block/],
     ['ssmParameterArns', { ssmParameterArns: ['arn:aws:ssm:us-east-1:123456789012:parameter/*'] }, /ssmParameterArns\[0\] .* is invalid; expected the ARN of one SSM parameter \(no wildcards\)/],

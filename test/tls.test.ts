@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'cdktf';
 import {
-  AcmeCa, ApacheSite, ApacheSiteProps, Platform, renderConf, standaloneConf, TlsCertificate, TlsOptions, TlsProfile, WsgiApp,
+  AcmeCa, ApacheSite, ApacheSiteProps, hostFactsConf, Platform, renderConf, standaloneConf, TlsCertificate, TlsOptions, TlsProfile, WsgiApp,
 } from '../lib';
 import { APACHE_MODULES_DIR, makeScratchDir, standaloneHost, syntaxCheck } from './support/apache-check';
 import { FIXTURE_APP, newGroup, newSite, warningsOf } from './util';
@@ -144,11 +144,13 @@ describe('HTTPS config of a site with TLS', () => {
     const dir = makeScratchDir('caw-tls-syntax-');
     // apache2 -t loads certificate files: a throwaway self-signed pair
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=example.com'], { stdio: 'pipe' });
+    // what provisioning writes on the host (nproc)
+    fs.writeFileSync(path.join(dir, 'host.conf'), hostFactsConf(2));
     try {
       const results = [];
       for (const [name, site] of [['acme', tlsSite({ profile: TlsProfile.MODERN })], ['files', tlsSite({ certificate: TlsCertificate.fromFiles(path.join(dir, 'c.pem'), path.join(dir, 'k.pem')) })]] as const) {
         const files = site.renderConfigFiles(site.deployedLayout({
-          mdStoreDir: path.join(dir, 'md'), documentRoot: dir, socketPrefix: path.join(dir, 'wsgi'), errorLog: path.join(dir, 'e.log'), accessLog: path.join(dir, 'a.log'), daemonUsers: false,
+          mdStoreDir: path.join(dir, 'md'), hostFactsFile: path.join(dir, 'host.conf'), documentRoot: dir, socketPrefix: path.join(dir, 'wsgi'), errorLog: path.join(dir, 'e.log'), accessLog: path.join(dir, 'a.log'), daemonUsers: false,
         }));
         const main = path.join(dir, `${name}.conf`);
         const mods = ['mpm_event', 'authz_core', 'alias', 'headers', 'reqtimeout', 'wsgi', 'ssl', 'md', 'rewrite', 'socache_shmcb'];

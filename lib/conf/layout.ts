@@ -23,6 +23,7 @@ export function deployedLayout(spec: SiteSpec, apache: ApacheLayout, overrides: 
     daemonUsers: true,
     listen: spec.port !== 80,
     mdStoreDir: apache.tls?.mdStoreDir,
+    hostFactsFile: `${root}/host.conf`,
     ...overrides,
   };
 }

@@ -7,7 +7,17 @@
 export interface ConfOption {
   readonly kind: 'option';
   readonly key: string;
-  readonly value: string | number;
+  readonly value: string | number | ConfVariable;
+}
+
+/**
+ * A `${NAME}` reference to a variable Apache defines at read time (`Define`):
+ * how a value known only on the host (its CPU count) enters a config that stays
+ * byte-for-byte the same on every host. Names are the library's own, never a user's.
+ */
+export interface ConfVariable {
+  readonly kind: 'variable';
+  readonly name: string;
 }
 
 /** One argument of a directive or section: rendered through `quoteArg` (an option: its value). */
@@ -49,8 +59,12 @@ export function section(name: string, args: ConfArg | readonly ConfArg[], childr
   return { kind: 'section', name, args: Array.isArray(args) ? args : [args as ConfArg], children };
 }
 
-export function option(key: string, value: string | number): ConfOption {
+export function option(key: string, value: string | number | ConfVariable): ConfOption {
   return { kind: 'option', key, value };
+}
+
+export function variable(name: string): ConfVariable {
+  return { kind: 'variable', name };
 }
 
 export function comment(text: string): ConfComment {

@@ -54,14 +54,23 @@ export function renderArg(arg: ConfArg): string {
     if (!OPTION_KEY.test(arg.key)) {
       throw new ConfValueError(arg.key, 'is not a valid option name');
     }
-    return `${arg.key}=${quoteArg(arg.value)}`;
+    return `${arg.key}=${typeof arg.value === 'object' ? renderVariable(arg.value.name) : quoteArg(arg.value)}`;
   }
   return quoteArg(arg);
 }
 
+const VARIABLE_NAME = /^[A-Z][A-Z0-9_]*$/;
+
+function renderVariable(name: string): string {
+  if (!VARIABLE_NAME.test(name)) {
+    throw new ConfValueError(name, 'is not a valid Apache variable name (upper-case letters, digits, _)');
+  }
+  return `\${${name}}`;
+}
+
 // Apache ends a section's arguments at the last '>' on the line.
 function quoteSectionArg(arg: ConfArg): string {
-  const text = typeof arg === 'object' ? String(arg.value) : arg;
+  const text = typeof arg === 'object' ? (typeof arg.value === 'object' ? arg.value.name : arg.value) : arg;
   if (typeof text === 'string' && /[<>]/.test(text)) {
     throw new ConfValueError(text, 'contains "<" or ">", which cannot appear in a section argument');
   }

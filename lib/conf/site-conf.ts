@@ -1,16 +1,20 @@
-import { blank, comment, ConfArg, ConfNode, directive, option, section } from './model';
+import { blank, comment, ConfArg, ConfNode, directive, option, section, variable } from './model';
 import { renderConf } from './render';
-import { AppSpec, DaemonGroupSpec, SiteLayout, SiteSpec } from './site-spec';
+import { AppSpec, DaemonGroupSpec, HOST_CPUS_VARIABLE, needsHostCpus, SiteLayout, SiteSpec } from './site-spec';
 import { httpsRedirectConf, tlsServerConf, tlsVhostConf } from './tls';
 
 const LOG_FORMAT = '%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %D';
-const MAX_THREADS_PER_CHILD = 25;
+const MAX_THREADS_PER_CHILD = 512;
+const EMBEDDED_THREADS_PER_CHILD = 25;
+// Below this many idle workers at MaxRequestWorkers Apache logs AH10159: a real sign of saturation.
+const MIN_SPARE_THREADS = 25;
 
 /** Server-wide directives: one copy per Apache instance. */
 export function serverConf(spec: SiteSpec, layout: SiteLayout): ConfNode[] {
   const nodes: ConfNode[] = [
     // A global ServerName spares Apache a hostname lookup and the AH00558 warning at every start.
     directive('ServerName', spec.serverName),
+    ...hostFacts(spec, layout),
     comment('Daemon mode only: no Python runs inside Apache\'s own worker processes.'),
     directive('WSGIRestrictEmbedded', spec.restrictEmbedded ? 'On' : 'Off'),
     directive('WSGISocketPrefix', layout.socketPrefix),
@@ -35,7 +39,7 @@ export function serverConf(spec: SiteSpec, layout: SiteLayout): ConfNode[] {
       directive('Require', 'all', 'denied'),
     ]),
     blank(),
-    ...mpmConf(spec.maxRequestWorkers),
+    ...mpmConf(spec.maxRequestWorkers, spec.apps.some((a) => a.processGroup === undefined)),
   ];
   if (spec.tls) {
     nodes.push(blank(), ...tlsServerConf(spec.tls, layout.mdStoreDir));
@@ -49,24 +53,44 @@ export function serverConf(spec: SiteSpec, layout: SiteLayout): ConfNode[] {
   return nodes;
 }
 
+function hostFacts(spec: SiteSpec, layout: SiteLayout): ConfNode[] {
+  if (!needsHostCpus(spec) || layout.hostFactsFile === undefined) {
+    return [];
+  }
+  return [
+    comment(`${HOST_CPUS_VARIABLE}: the host's CPU count, written by provisioning (nproc); daemon processes follow it.`),
+    directive('Include', layout.hostFactsFile),
+  ];
+}
+
 function requestReadTimeoutArg(kind: string, sec: number, maxSec: number | undefined, minRate: number): string {
   return `${kind}=${sec}${maxSec !== undefined ? `-${maxSec}` : ''},MinRate=${minRate}`;
 }
 
-/** Event MPM sized so MaxRequestWorkers is a whole number of children (no start-up warning). */
-export function mpmConf(maxRequestWorkers: number): ConfNode[] {
-  const threadsPerChild = Math.min(MAX_THREADS_PER_CHILD, maxRequestWorkers);
-  const serverLimit = Math.ceil(maxRequestWorkers / threadsPerChild);
+/**
+ * Event MPM with every worker started up front and as few children as possible.
+ * A child whose workers are all busy closes its idle keep-alive connections, and
+ * in daemon mode workers stay busy while they wait for the daemons: with children
+ * of 25 threads, connections that the kernel happened to queue on one child were
+ * dropped (wrk read errors) even when MaxRequestWorkers was above the client count.
+ * One child holds up to MAX_THREADS_PER_CHILD threads; Apache's children run no
+ * Python in daemon mode, so a large child costs stacks, not interpreters. With an
+ * app in embedded mode the children do run Python, one GIL each: they keep
+ * Debian's 25 threads so the load spreads over several interpreters.
+ */
+export function mpmConf(maxRequestWorkers: number, embedded = false): ConfNode[] {
+  const serverLimit = Math.ceil(maxRequestWorkers / (embedded ? EMBEDDED_THREADS_PER_CHILD : MAX_THREADS_PER_CHILD));
+  const threadsPerChild = Math.ceil(maxRequestWorkers / serverLimit);
   const workers = serverLimit * threadsPerChild;
   return [
-    comment(`Sized for the daemon groups: ${workers} Apache threads proxy to them.`),
+    comment(`Sized for the clients and the daemon groups: ${workers} Apache threads, all started at once.`),
     section('IfModule', 'mpm_event_module', [
       directive('ServerLimit', serverLimit),
-      directive('StartServers', Math.min(2, serverLimit)),
+      directive('StartServers', serverLimit),
       directive('ThreadsPerChild', threadsPerChild),
       directive('ThreadLimit', threadsPerChild),
       directive('MaxRequestWorkers', workers),
-      directive('MinSpareThreads', threadsPerChild),
+      directive('MinSpareThreads', Math.min(threadsPerChild, MIN_SPARE_THREADS)),
       directive('MaxSpareThreads', workers),
     ]),
   ];
@@ -151,7 +175,9 @@ function daemonProcess(group: DaemonGroupSpec, layout: SiteLayout) {
     args.push(option('user', group.user), option('group', group.group ?? group.user));
   }
   args.push(option('home', layout.home), option('python-home', layout.venvDirs[group.venvName]));
-  if (group.processes !== undefined) {
+  if (group.processesFromHostCpus) {
+    args.push(option('processes', variable(HOST_CPUS_VARIABLE)));
+  } else if (group.processes !== undefined) {
     args.push(option('processes', group.processes));
   }
   args.push(option('threads', group.threads), option('display-name', group.displayName), option('lang', group.lang), option('locale', group.locale));

@@ -11,8 +11,17 @@ export interface DaemonGroupSpec {
   readonly user?: string;
   readonly group?: string;
   readonly venvName: string;
-  /** undefined leaves `processes=` out, so wsgi.multiprocess is False (seed 002). */
+  /**
+   * A number: `processes=N`. undefined leaves `processes=` out (one process,
+   * wsgi.multiprocess False, seed 002) unless processesFromHostCpus is set.
+   */
   readonly processes?: number;
+  /**
+   * true: one process per CPU of the host, read when Apache starts from the
+   * HOST_CPUS_VARIABLE Define that provisioning writes (from `nproc`) into
+   * SiteLayout.hostFactsFile. The rendered config stays the same on every host.
+   */
+  readonly processesFromHostCpus?: boolean;
   readonly threads: number;
   readonly displayName: string;
   readonly lang: string;
@@ -162,12 +171,39 @@ export interface SiteLayout {
   readonly port?: number;
   /** mod_md's store (MDStoreDir) when the site gets its certificate by ACME. @default - mod_md's default */
   readonly mdStoreDir?: string;
+  /**
+   * File of `Define` lines written on the host when it is provisioned (see
+   * hostFactsConf); included when a daemon group sizes itself from the host.
+   * @default - none: the config defines the variables itself (standaloneConf)
+   */
+  readonly hostFactsFile?: string;
+}
+
+/** Apache variable holding the host's CPU count (`Define WSGI_HOST_CPUS 4`). */
+export const HOST_CPUS_VARIABLE = 'WSGI_HOST_CPUS';
+
+/** True when some daemon group takes its process count from the host. */
+export function needsHostCpus(spec: Pick<SiteSpec, 'groups'>): boolean {
+  return spec.groups.some((g) => g.processesFromHostCpus === true);
+}
+
+/**
+ * The host facts file: what provisioning writes on the host (`nproc` there; the
+ * shell form is `printf 'Define WSGI_HOST_CPUS %s\n' "$(nproc)"`).
+ */
+export function hostFactsConf(cpus: number): string {
+  if (!Number.isInteger(cpus) || cpus < 1) {
+    throw new Error(`host CPU count ${cpus} is invalid; expected an integer of at least 1`);
+  }
+  return `Define ${HOST_CPUS_VARIABLE} ${cpus}\n`;
 }
 
 /**
  * Apache worker threads the daemon groups need: mod_wsgi-express sizes one group as
  * 10 + max(10, 1.5 x processes x threads); the site sums processes x threads over
- * every group so proxying to daemons never starves.
+ * every group so proxying to daemons never starves. A group sized from the host's
+ * CPUs counts as one process: unknown at synth, and MIN_REQUEST_WORKERS covers it
+ * up to 256 / (1.5 x threads) CPUs.
  */
 export function daemonRequestWorkers(groups: readonly Pick<DaemonGroupSpec, 'processes' | 'threads'>[]): number {
   const daemonThreads = groups.reduce((sum, g) => sum + (g.processes ?? 1) * g.threads, 0);
@@ -175,12 +211,13 @@ export function daemonRequestWorkers(groups: readonly Pick<DaemonGroupSpec, 'pro
 }
 
 /**
- * Fewest Apache worker threads a site gets. Every connected client holds a worker
- * while its request is proxied; with the express formula alone a 1 x 5 group got
- * 20, and 32 keep-alive clients (wrk -c32, bench/served.ts) made Apache drop
- * connections (AH00484) and raised p99 3-6x.
+ * Fewest Apache worker threads a site gets. In daemon mode every client with a
+ * request in flight holds one Apache worker until its daemon thread answers, so
+ * Apache needs a worker per concurrent client, whatever the daemon groups' size.
+ * With 50 workers, 128 keep-alive clients (wrk -c128) got thousands of dropped
+ * connections per 5 s (bench/served.ts); 256 leaves room for twice that.
  */
-export const MIN_REQUEST_WORKERS = 50;
+export const MIN_REQUEST_WORKERS = 256;
 
 /** MaxRequestWorkers for a site: the daemon groups' need, at least MIN_REQUEST_WORKERS. */
 export function requiredRequestWorkers(groups: readonly Pick<DaemonGroupSpec, 'processes' | 'threads'>[]): number {

@@ -1,6 +1,7 @@
+import * as os from 'os';
 import { blank, comment, ConfNode, directive } from './model';
 import { serverConf, vhostConf } from './site-conf';
-import { SiteLayout, SiteSpec } from './site-spec';
+import { HOST_CPUS_VARIABLE, needsHostCpus, SiteLayout, SiteSpec } from './site-spec';
 
 /** Modules a standalone site config loads, beyond those compiled into httpd. */
 export const STANDALONE_MODULES: readonly string[] = [
@@ -21,6 +22,11 @@ export interface StandaloneHost {
   /** User/Group of Apache's children; only when started as root. */
   readonly user?: string;
   readonly group?: string;
+  /**
+   * CPUs of the machine Apache runs on, for daemon groups sized from the host.
+   * @default - this machine's (os.availableParallelism()): a standalone config runs where it is rendered
+   */
+  readonly cpus?: number;
 }
 
 /**
@@ -45,10 +51,13 @@ export function standaloneConf(siteSpec: SiteSpec, layout: SiteLayout, host: Sta
   if (host.user) {
     nodes.push(directive('User', host.user), directive('Group', host.group ?? host.user));
   }
+  if (needsHostCpus(spec)) {
+    nodes.push(directive('Define', HOST_CPUS_VARIABLE, host.cpus ?? os.availableParallelism()));
+  }
   nodes.push(
     blank(),
     comment('Server-wide settings, as in server.conf'),
-    ...serverConf(spec, { ...layout, listen: false }),
+    ...serverConf(spec, { ...layout, listen: false, hostFactsFile: undefined }),
     blank(),
     comment('The virtual host, as in site.conf'),
     ...vhostConf(spec, { ...layout, port: host.port }),

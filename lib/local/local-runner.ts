@@ -14,7 +14,7 @@ import { detectLocalApache, LocalApache } from './detect';
 import { wsgiScriptName } from '../provision/boot';
 import { installAppRuntime, LocalAppRuntime, localSecretValues, runBuildCommands, runReleaseCommands, writeLocalSecrets } from './app-runtime';
 import { ImportErrorWatch, SourceMap } from './import-errors';
-import { processGroupMembers } from './proc';
+import { processes, processGroupMembers } from './proc';
 import { checkReadableBy, copyAppSource } from './readable';
 import { buildLocalVenv } from './venv-builder';
 
@@ -406,24 +406,13 @@ function tailLines(text: string, count: number): string {
 
 /** Daemon processes are Apache's children named `(wsgi:<group>)` by display-name=%{GROUP}. */
 function daemonPids(apachePid: number, groupName?: string): number[] {
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) {
-      continue;
-    }
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const argv0 = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0')[0];
-      const match = /^\(wsgi:(.+)\)/.exec(argv0);
-      if (ppid === apachePid && match && (groupName === undefined || match[1] === groupName)) {
-        pids.push(Number(entry));
-      }
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return pids.sort((a, b) => a - b);
+  return processes()
+    .filter((p) => {
+      const match = /^\(wsgi:(.+)\)/.exec(p.argv0);
+      return p.ppid === apachePid && match !== null && (groupName === undefined || match[1] === groupName);
+    })
+    .map((p) => p.pid)
+    .sort((a, b) => a - b);
 }
 
 /** Follows a growing file and passes each new line on. */

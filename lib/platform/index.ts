@@ -1,3 +1,4 @@
 export * from './daemon-options';
 export * from './platform';
 export * from './version';
+export * from './instance-types';

@@ -1,6 +1,7 @@
 import { Platform } from '../platform/platform';
 import { HealthCheck, healthProbeArgs } from './health';
 import { BUNDLE } from './recipe';
+import { hostFactsCommand } from './render-shell';
 
 export interface DockerfileOptions {
   readonly platform: Platform;
@@ -11,6 +12,12 @@ export interface DockerfileOptions {
   readonly serverName: string;
   /** Every app's health check, against the container's own port. */
   readonly healthChecks: readonly HealthCheck[];
+  /**
+   * Host facts file the config includes; rewritten at every container start, since
+   * the image runs on machines other than the one that built it.
+   * @default - none: the config reads nothing from the host
+   */
+  readonly hostFacts?: { readonly file: string; readonly cpusVariable: string };
 }
 
 /**
@@ -29,7 +36,9 @@ export function renderDockerfile(options: DockerfileOptions): string {
     `HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 CMD ${JSON.stringify(probe)}`,
     // Apache's graceful stop: requests in flight finish.
     'STOPSIGNAL SIGWINCH',
-    `CMD ${JSON.stringify(platform.apache.foregroundCommand)}`,
+    `CMD ${JSON.stringify(options.hostFacts
+    ? ['/bin/sh', '-c', `${hostFactsCommand(options.hostFacts.file, options.hostFacts.cpusVariable)} && exec "$@"`, 'sh', ...platform.apache.foregroundCommand]
+    : platform.apache.foregroundCommand)}`,
     '',
   ].join('\n');
 }

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { AppSpec, DaemonGroupSpec, SecretSpec, SiteLayout, SiteSpec, VenvSpec } from '../conf/site-spec';
+import { AppSpec, DaemonGroupSpec, HOST_CPUS_VARIABLE, needsHostCpus, SecretSpec, SiteLayout, SiteSpec, VenvSpec } from '../conf/site-spec';
 import { ModWsgiSource, Platform } from '../platform/platform';
 import { bootCommand, bootFiles, secretsFile } from './boot';
 import { HealthCheck } from './health';
@@ -97,6 +97,8 @@ export type RecipeStep =
    * waits for the first certificate (bounded) and activates it.
    */
   | { readonly kind: 'acmeActivation'; readonly mode: StartMode; readonly mdStoreDir: string; readonly domain: string; readonly waitSec: number; readonly service: string; readonly ctl: string }
+  /** Writes `Define <variable> <nproc>` to path: the host's CPU count, read by the config at Apache start. */
+  | { readonly kind: 'hostFacts'; readonly path: string; readonly cpusVariable: string }
   | { readonly kind: 'configTest'; readonly argv: readonly string[] }
   | { readonly kind: 'start'; readonly mode: StartMode; readonly service: string; readonly ctl: string }
   | { readonly kind: 'healthCheck'; readonly python: string; readonly probe: string; readonly host: string; readonly checks: readonly HealthCheck[] };
@@ -224,6 +226,9 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
       kind: 'ssmCertificate', python: platform.pythonBinary, client: inBundle(BUNDLE.awsClient), spec: inBundle(BUNDLE.tlsSsm),
       dir: path.posix.dirname(cert.certificateFile), certificateFile: cert.certificateFile, privateKeyFile: cert.privateKeyFile,
     });
+  }
+  if (needsHostCpus(spec) && layout.hostFactsFile !== undefined) {
+    steps.push({ kind: 'hostFacts', path: layout.hostFactsFile, cpusVariable: HOST_CPUS_VARIABLE });
   }
   const serverConfName = `wsgi-${spec.name}-server`;
   const siteConfName = `wsgi-${spec.name}-site`;

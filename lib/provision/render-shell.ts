@@ -144,6 +144,8 @@ function renderStep(step: RecipeStep): string[] {
     }
     case 'acmeActivation':
       return renderAcmeActivation(step);
+    case 'hostFacts':
+      return [`log ${q('recording the host\'s CPU count')}`, hostFactsCommand(step.path, step.cpusVariable)];
     case 'configTest':
       return [`log ${q('checking the config')}`, `quiet ${shellCommand(step.argv)}`];
     case 'start':
@@ -213,6 +215,14 @@ function renderAcmeActivation(step: Extract<RecipeStep, { kind: 'acmeActivation'
     `if md_has ${q(staged)}/pubcert*.pem; then log ${q('serving the new certificate')}; quiet ${shellCommand(gracefulCommand(step))}; fi`,
   );
   return lines;
+}
+
+/**
+ * Shell that writes the host facts file (`Define WSGI_HOST_CPUS 4`) from nproc,
+ * which counts the CPUs this process may run on (a container's cpuset included).
+ */
+export function hostFactsCommand(file: string, cpusVariable: string): string {
+  return `printf 'Define %s %s\\n' ${q(cpusVariable)} "$(nproc)" > ${q(file)}`;
 }
 
 /** Directories from `base` (exclusive) down to `base/rel`'s parent, which must be passable. */

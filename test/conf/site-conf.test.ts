@@ -16,39 +16,51 @@ describe('daemonRequestWorkers', () => {
 });
 
 describe('requiredRequestWorkers', () => {
-  test('never goes below MIN_REQUEST_WORKERS, so keep-alive clients are not dropped', () => {
+  test('never goes below MIN_REQUEST_WORKERS, so 128 keep-alive clients are not dropped', () => {
     expect(requiredRequestWorkers([{ processes: 2, threads: 5 }])).toBe(MIN_REQUEST_WORKERS);
-    expect(MIN_REQUEST_WORKERS).toBe(50);
+    expect(MIN_REQUEST_WORKERS).toBe(256);
   });
 
   test('follows the daemon groups above the floor', () => {
-    expect(requiredRequestWorkers([{ processes: 4, threads: 15 }])).toBe(100);
+    // GIVEN 4 x 64 = 256 daemon threads THEN 10 + 1.5 x 256 = 394
+    expect(requiredRequestWorkers([{ processes: 4, threads: 64 }])).toBe(394);
+  });
+
+  test('counts a group sized from the host as one process', () => {
+    expect(daemonRequestWorkers([{ threads: 200 }])).toBe(310);
   });
 });
 
 describe('mpmConf', () => {
-  test('rounds MaxRequestWorkers up to whole children of 25 threads', () => {
-    expect(renderConf(mpmConf(48))).toBe([
-      '# Sized for the daemon groups: 50 Apache threads proxy to them.',
+  test('starts every worker at once in one child up to 512 threads', () => {
+    expect(renderConf(mpmConf(256))).toBe([
+      '# Sized for the clients and the daemon groups: 256 Apache threads, all started at once.',
       '<IfModule mpm_event_module>',
-      '    ServerLimit 2',
-      '    StartServers 2',
-      '    ThreadsPerChild 25',
-      '    ThreadLimit 25',
-      '    MaxRequestWorkers 50',
+      '    ServerLimit 1',
+      '    StartServers 1',
+      '    ThreadsPerChild 256',
+      '    ThreadLimit 256',
+      '    MaxRequestWorkers 256',
       '    MinSpareThreads 25',
-      '    MaxSpareThreads 50',
+      '    MaxSpareThreads 256',
       '</IfModule>',
       '',
     ].join('\n'));
   });
 
-  test('uses one small child for small sites', () => {
-    const text = renderConf(mpmConf(20));
-    expect(text).toContain('ServerLimit 1\n');
-    expect(text).toContain('StartServers 1\n');
-    expect(text).toContain('ThreadsPerChild 20\n');
-    expect(text).toContain('MaxRequestWorkers 20\n');
+  test('splits more than 512 workers into equal children, all started', () => {
+    const text = renderConf(mpmConf(1000));
+    expect(text).toContain('ServerLimit 2\n');
+    expect(text).toContain('StartServers 2\n');
+    expect(text).toContain('ThreadsPerChild 500\n');
+    expect(text).toContain('MaxRequestWorkers 1000\n');
+  });
+
+  test('keeps children of 25 threads when an app runs embedded (one interpreter per child)', () => {
+    const text = renderConf(mpmConf(256, true));
+    expect(text).toContain('ServerLimit 11\n');
+    expect(text).toContain('ThreadsPerChild 24\n');
+    expect(text).toContain('MaxRequestWorkers 264\n');
   });
 });
 
@@ -81,10 +93,15 @@ describe('vhostConf via ApacheSite', () => {
     expect(conf).toContain('WSGIScriptAlias /api /srv/wsgi/site/boot/api-app.wsgi process-group=api application-group=%{GLOBAL}\n');
   });
 
-  test('emits processes= only when given (wsgi.multiprocess differs, seed 002)', () => {
+  test('renders given processes as a number and the others from the host CPU count', () => {
     const conf = twoAppSite().renderConfigFiles()['site.conf'];
-    expect(conf).toMatch(/WSGIDaemonProcess root .* processes=2 threads=5 /);
-    expect(conf).toMatch(/WSGIDaemonProcess api (?!.*processes=).*threads=5 /);
+    expect(conf).toMatch(/WSGIDaemonProcess root .* processes=2 threads=64 /);
+    expect(conf).toMatch(/WSGIDaemonProcess api .* processes=\$\{WSGI_HOST_CPUS\} threads=64 /);
+  });
+
+  test('server.conf includes the host facts file before any group reads WSGI_HOST_CPUS', () => {
+    const conf = twoAppSite().renderConfigFiles()['server.conf'];
+    expect(conf).toContain('\nInclude /srv/wsgi/site/host.conf\n');
   });
 
   test('runs each group as its own non-root user with python-home set to its venv', () => {

@@ -27,7 +27,7 @@ describe('mod_wsgi behaviour on real Apache', () => {
     mount('Omitted', '/omitted', new DaemonGroup(site, 'Omitted', { virtualEnv: envA }));
     mount('One', '/one', new DaemonGroup(site, 'One', { processes: 1, virtualEnv: envB }));
     mount('Single', '/single', new DaemonGroup(site, 'Single', { processes: 2, threads: 1, virtualEnv: bare }));
-    mount('Hung', '/hung', new DaemonGroup(site, 'Hung', { threads: 1, requestTimeoutSec: 2, virtualEnv: bare }));
+    mount('Hung', '/hung', new DaemonGroup(site, 'Hung', { processes: 1, threads: 1, requestTimeoutSec: 2, virtualEnv: bare }));
     run = await startLocalSite(site);
   });
 
@@ -36,8 +36,9 @@ describe('mod_wsgi behaviour on real Apache', () => {
     fs.rmSync(wheelDir, { recursive: true, force: true });
   });
 
-  test('processes left out: wsgi.multiprocess is False (seed 002)', async () => {
-    expect((await getJson(`${run.url}/omitted/`)).multiprocess).toBe(false);
+  test('processes left out: one process per CPU of this machine, read at Apache start; wsgi.multiprocess is True', async () => {
+    expect((await getJson(`${run.url}/omitted/`)).multiprocess).toBe(true);
+    expect(run.daemonPids('omitted')).toHaveLength(os.availableParallelism());
   });
 
   test('processes=1 given: wsgi.multiprocess is True (seed 002)', async () => {
@@ -51,7 +52,7 @@ describe('mod_wsgi behaviour on real Apache', () => {
 
   test('each group runs the requested number of daemon processes', () => {
     expect(run.daemonPids('single')).toHaveLength(2);
-    expect(run.daemonPids('omitted')).toHaveLength(1);
+    expect(run.daemonPids('one')).toHaveLength(1);
   });
 
   test('each app sees only the package installed in its own venv', async () => {

@@ -35,11 +35,11 @@ describe('examples on real Apache', () => {
       expect([web.process_group, web.application_group]).toEqual(['web', '']);
     });
 
-    test('wsgi.multiprocess follows processes= (set for api, left out for web)', async () => {
+    test('wsgi.multiprocess is True whether processes= is set (api) or follows the host CPUs (web)', async () => {
       const api = await getJson(`${run.url}/api/env`);
       const web = await getJson(`${run.url}/env`);
       expect([api.multiprocess, api.multithread]).toEqual([true, true]);
-      expect([web.multiprocess, web.multithread]).toEqual([false, true]);
+      expect([web.multiprocess, web.multithread]).toEqual([true, true]);
     });
 
     test('each app runs its own venv, built with the Python mod_wsgi links', async () => {

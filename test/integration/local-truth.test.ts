@@ -292,7 +292,7 @@ describe('serve loads JavaScript and TypeScript programs', () => {
     const result = nodeCli(lib.cli, ['serve', path.join(ROOT_DIR, program), '--check'], { CAW_TEST_LIB: lib.dir });
     // THEN the program loaded (for .ts, with the ts-node found from the program) and its app answered from this run's Apache
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(result.stdout).toMatch(/ok {3}200 GET http:\/\/127\.0\.0\.1:\d+\/\n/);
+    expect(result.stdout).toMatch(/\[health\] ok   http:\/\/127\.0\.0\.1:\d+\/ -> 200 \(healthy: 200-399,401,403\)\n/);
     expect(result.stdout).toContain('local check passed');
   });
 

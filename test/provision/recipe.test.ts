@@ -30,8 +30,13 @@ describe('buildRecipe', () => {
   test('runs the same steps in a fixed order', () => {
     expect(buildRecipe(provisionInputOf(site), OPTIONS).steps.map((s) => s.kind)).toEqual([
       'packages', 'checkModWsgiPython', 'user', 'user', 'directory', 'directory', 'directory', 'directory', 'installTree', 'installTree',
-      'venv', 'venv', 'bootFiles', 'protectTree', 'protectTree', 'apacheConfig', 'configTest', 'start', 'healthCheck',
+      'venv', 'venv', 'bootFiles', 'protectTree', 'protectTree', 'hostFacts', 'apacheConfig', 'configTest', 'start', 'healthCheck',
     ]);
+  });
+
+  test('records the host CPU count from nproc before the config that reads it is tested', () => {
+    const script = renderShellScript(buildRecipe(provisionInputOf(site), OPTIONS));
+    expect(script).toContain(`printf 'Define %s %s\\n' WSGI_HOST_CPUS "$(nproc)" > /srv/wsgi/site/host.conf\n`);
   });
 
   test('installs the distro packages of the platform', () => {

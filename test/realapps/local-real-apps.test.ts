@@ -141,6 +141,26 @@ describe('a data directory the daemons cannot reach', () => {
   });
 });
 
+describe('a failing release command', () => {
+  test('fails the run with the command\'s own output, before Apache starts', async () => {
+    // GIVEN an app whose migration step exits 3 after printing why
+    const source = flaskProject();
+    const stack = new TerraformStack(Testing.app(), 'failing');
+    const site = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'localhost' });
+    new WsgiApp(site, 'App', {
+      mountPath: '/', source, entryPoint: 'app:app',
+      daemonGroup: new DaemonGroup(site, 'Web', { virtualEnv: new VirtualEnv(stack, 'Env'), environment: { GREETING: 'x' } }),
+      releaseCommands: [['python', '-c', 'import sys; print("migration exploded: table locked"); sys.exit(3)']],
+    });
+    try {
+      // WHEN it is served THEN the start fails naming the command, its exit status and its output
+      await expect(startLocalSite(site)).rejects.toThrow(/release command of app app failed \(exit 3\): python -c .*\nmigration exploded: table locked/);
+    } finally {
+      fs.rmSync(source, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a missing secret', () => {
   test('fails a local run, naming the variable and where values come from', async () => {
     const source = djangoProject();

@@ -1,0 +1,92 @@
+import { cpuPerRequest, parseProcStat } from '../../bench/cpu-profile';
+import { nginxConf } from '../../bench/peers';
+import { appTable, Cell, targetMet, verdicts } from '../../bench/served';
+import { WrkResult } from '../../bench/wrk';
+
+function result(requestsPerSec: number, socketErrors = 0, non2xx = 0): WrkResult {
+  return { requests: requestsPerSec * 3, durationSec: 3, requestsPerSec, latencyMs: { p50: 1, p90: 2, p99: 3 }, socketErrors, non2xx };
+}
+
+function cell(label: string, kind: Cell['kind'], rps: number[], app: Cell['app'] = 'io', connections = 128, socketErrors = 0): Cell {
+  return { app, label, kind, connections, runs: rps.map((r, i) => result(r, i === 0 ? socketErrors : 0)) };
+}
+
+describe('served bench verdicts', () => {
+  test('compare the default with the best library config and the best peer by median req/s', () => {
+    // GIVEN the default, a better library config and two peers, three rounds each
+    const cells = [
+      cell('default', 'default', [900, 1000, 1100]),
+      cell('p=4 t=64', 'library', [1050, 1100, 1200]),
+      cell('embedded', 'embedded', [5000, 5000, 5000]),
+      cell('gunicorn', 'peer', [400, 500, 600]),
+      cell('uwsgi', 'peer', [800, 800, 2000]),
+    ];
+    // WHEN compared
+    const [v] = verdicts(cells);
+    // THEN ratios use medians (1000 / 1100, 1000 / 800); embedded mode is neither library nor peer
+    expect(v.bestLibrary).toBe('p=4 t=64');
+    expect(v.vsBestLibrary).toBeCloseTo(1000 / 1100, 6);
+    expect(v.bestPeer).toBe('uwsgi');
+    expect(v.vsBestPeer).toBeCloseTo(1.25, 6);
+    expect(targetMet(v)).toBe(true);
+  });
+
+  test('fails the target when the default drops connections', () => {
+    const [v] = verdicts([cell('default', 'default', [1000], 'io', 128, 3), cell('uwsgi', 'peer', [500])]);
+    expect(v.defaultErrors).toBe(3);
+    expect(targetMet(v)).toBe(false);
+  });
+
+  test('fails the target below 1.0x the best peer on an app that waits, but not on hello', () => {
+    const slow = (app: Cell['app']) => verdicts([cell('default', 'default', [900], app), cell('uwsgi', 'peer', [1000], app)])[0];
+    expect(targetMet(slow('django'))).toBe(false);
+    expect(targetMet(slow('hello'))).toBe(true);
+  });
+
+  test('keeps apps and connection counts apart', () => {
+    const v = verdicts([
+      cell('default', 'default', [100], 'io', 32), cell('default', 'default', [400], 'io', 128),
+      cell('p=1 t=5', 'library', [200], 'io', 32), cell('p=1 t=5', 'library', [100], 'io', 128),
+    ]);
+    expect(v.map((x) => [x.connections, x.bestLibrary])).toEqual([[32, 'p=1 t=5'], [128, 'default']]);
+  });
+
+  test('the table shows each config once with its ratio to the default per connection count', () => {
+    const lines = appTable([
+      cell('default', 'default', [1000], 'io', 32), cell('default', 'default', [2000], 'io', 128),
+      cell('uwsgi', 'peer', [500], 'io', 32, 2), cell('uwsgi', 'peer', [3000], 'io', 128),
+    ], [32, 128]);
+    expect(lines).toHaveLength(4);
+    expect(lines[3].replace(/ +/g, ' ')).toBe('| uwsgi | 500 | 0.50 | 1.0 | 3.0 | 2 | 3,000 | 1.50 | 1.0 | 3.0 | 0 |');
+  });
+});
+
+describe('nginx config for the peers', () => {
+  test('proxies to gunicorn on a Unix socket with a listen backlog that does not overflow', () => {
+    const conf = nginxConf({ dir: '/tmp/p', port: 8081, socket: '/tmp/p/app.sock', protocol: 'http' });
+    expect(conf).toContain('upstream app_server { server unix:/tmp/p/app.sock fail_timeout=0; }');
+    expect(conf).toContain('listen 127.0.0.1:8081 backlog=4096;');
+    expect(conf).toContain('proxy_pass http://app_server;');
+    expect(conf).not.toContain('user ');
+  });
+
+  test('speaks the uwsgi protocol to uWSGI and drops privileges when started as root', () => {
+    const conf = nginxConf({ dir: '/tmp/p', port: 8081, socket: '/tmp/p/app.sock', protocol: 'uwsgi', user: 'nobody nogroup' });
+    expect(conf).toContain('uwsgi_pass app_server;');
+    expect(conf.startsWith('user nobody nogroup;\n')).toBe(true);
+  });
+});
+
+describe('CPU profile', () => {
+  test('reads the name and utime + stime of a /proc/<pid>/stat line, even with spaces and parentheses in the name', () => {
+    const line = '4242 ((wsgi:app) x) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 37 0 0 20 0 65 0 300 1000 200';
+    expect(parseProcStat(line)).toEqual({ name: '(wsgi:app) x', ticks: 287 });
+  });
+
+  test('charges CPU per request to process names, counting new processes from zero', () => {
+    const before = new Map([[1, { name: 'apache2', ticks: 100 }], [2, { name: '(wsgi:app)', ticks: 50 }]]);
+    const after = new Map([[1, { name: 'apache2', ticks: 150 }], [2, { name: '(wsgi:app)', ticks: 250 }], [3, { name: 'wrk', ticks: 20 }]]);
+    // 1000 requests: 200 ticks = 2 s = 2 ms per request in the daemon
+    expect([...cpuPerRequest(before, after, 1000)]).toEqual([['(wsgi:app)', 2], ['apache2', 0.5], ['wrk', 0.2]]);
+  });
+});
