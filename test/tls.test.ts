@@ -145,11 +145,11 @@ describe('HTTPS config of a site with TLS', () => {
     const dir = makeScratchDir('caw-tls-syntax-');
     // apache2 -t loads certificate files: a throwaway self-signed pair
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=example.com'], { stdio: 'pipe' });
+    // what provisioning writes on the host (nproc)
+    fs.writeFileSync(path.join(dir, 'host.conf'), hostFactsConf(2));
     try {
       const results = [];
       for (const [name, site] of [['acme', tlsSite({ profile: TlsProfile.MODERN })], ['files', tlsSite({ certificate: TlsCertificate.fromFiles(path.join(dir, 'c.pem'), path.join(dir, 'k.pem')) })]] as const) {
-        // The host facts file provisioning writes (the daemon groups follow the host's CPUs).
-        fs.writeFileSync(path.join(dir, 'host.conf'), hostFactsConf(2));
         const files = site.renderConfigFiles(site.deployedLayout({
           hostFactsFile: path.join(dir, 'host.conf'), mdStoreDir: path.join(dir, 'md'), documentRoot: dir, socketPrefix: path.join(dir, 'wsgi'), errorLog: path.join(dir, 'e.log'), accessLog: path.join(dir, 'a.log'), daemonUsers: false,
         }));

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Testing, TerraformStack } from 'cdktf';
 import {
-  ApacheSite, ConfNode, DaemonGroup, directive, freePort, RunningSite, startLocalSite, Platform, renderConf, serverConf, SiteLayout, SiteSpec,
+  ApacheSite, ConfNode, DaemonGroup, directive, freePort, hostFactsConf, RunningSite, startLocalSite, Platform, renderConf, serverConf, SiteLayout, SiteSpec,
   STANDALONE_MODULES, TlsCertificate, TlsOptions, vhostConf, VirtualEnv, WsgiApp,
 } from '../../lib';
 import { bootFiles } from '../../lib/provision/boot';
@@ -40,8 +40,10 @@ async function tlsSite(dir: string, certificate: (dir: string) => TlsCertificate
   const layout: SiteLayout = {
     ...scratchLayout(site.deployedLayout(), dir, false),
     appDirs: { [spec.apps[0].name]: HELLO }, venvDirs: { [spec.venvs[0].name]: venv }, port: httpPort, listen: false, mdStoreDir: path.join(dir, 'md'),
-    bootDir: path.join(dir, 'boot'), secretsDir: path.join(dir, 'secrets'), dataDir: path.join(dir, 'data'),
+    bootDir: path.join(dir, 'boot'), secretsDir: path.join(dir, 'secrets'), dataDir: path.join(dir, 'data'), hostFactsFile: path.join(dir, 'host.conf'),
   };
+  // What provisioning writes on the host: its CPU count.
+  fs.writeFileSync(layout.hostFactsFile!, hostFactsConf(2));
   // Apache runs each app through its generated entry script.
   fs.mkdirSync(layout.bootDir, { recursive: true });
   for (const file of bootFiles(spec, layout)) {
