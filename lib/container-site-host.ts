@@ -2,15 +2,15 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
+import { HOST_CPUS_VARIABLE, needsHostCpus } from './conf/site-spec';
 import { DAEMON_OPTIONS } from './platform/daemon-options';
+import { IMAGE_BUNDLE_DIR } from './private/container';
+import { onStackOutput } from './private/synth-output';
+import { checkInt, propError } from './private/validate';
 import { Bundle, BundleFile, writeBundle } from './provision/bundle';
 import { renderDockerfile } from './provision/dockerfile';
 import { HealthCheck } from './provision/health';
 import { healthChecks, RecipeOptions, StartMode } from './provision/recipe';
-import { IMAGE_BUNDLE_DIR } from './private/container';
-import { onStackOutput } from './private/synth-output';
-import { checkInt, propError } from './private/validate';
-import { HOST_CPUS_VARIABLE, needsHostCpus } from './conf/site-spec';
 import { SiteHost, SiteHostProps } from './site-host';
 
 /** Props of every host that runs the site as a container. */

@@ -6,12 +6,12 @@ import { DataResource, Fn, Lazy, TerraformLocal, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { EC2_BUNDLE_ROOT, Ec2InstanceOptions } from './ec2-host';
 import { HttpsLoadBalancer } from './https-load-balancer';
-import { ProvisionInput, StartMode } from './provision/recipe';
+import { ec2InstanceVcpus } from './platform/instance-types';
 import { behindLoadBalancer, siteRoutes, SUBNET_CIDR } from './private/alb-routes';
 import { checkInstanceType, checkParameterArns, checkUserDataSize, InstanceRole, pinsAmi, platformAmi, SiteBundleObject, WAIT_FOR_REFRESH_SH } from './private/aws-site';
 import { checkInt, checkPattern, propError } from './private/validate';
+import { ProvisionInput, StartMode } from './provision/recipe';
 import { SiteHost, SiteHostProps } from './site-host';
-import { ec2InstanceVcpus } from './platform/instance-types';
 
 /** A subnet of the fleet: its id, and its CIDR block (literal: the site trusts the load balancer nodes in it). */
 export interface FleetSubnet {
@@ -139,7 +139,9 @@ export class Ec2Fleet extends SiteHost {
 
     this.bundleObject = new SiteBundleObject(this, 'Bundle', {
       siteName: site.siteName, bucketName: props.bundleBucketName, tags,
-      bundle: () => this.bundle({ port: site.port, startMode: StartMode.SYSTEMD, bundleDir: this.bundleDir, blockInstanceMetadata: this.blockMetadata }),
+      bundle: () => this.bundle({
+        port: site.port, startMode: StartMode.SYSTEMD, bundleDir: this.bundleDir, blockInstanceMetadata: this.blockMetadata,
+      }),
     });
     const role = new InstanceRole(this, 'InstanceRole', { bundle: this.bundleObject, parameterArns, spec: () => this.site.toSpec(), tags });
 

@@ -4,11 +4,11 @@ import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { Annotations, Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
-import { StartMode } from './provision/recipe';
+import { ec2InstanceVcpus } from './platform/instance-types';
 import { checkInstanceType, checkParameterArns, checkUserDataSize, CIDR, InstanceRole, pinsAmi, platformAmi, SiteBundleObject } from './private/aws-site';
 import { checkInt, checkPattern } from './private/validate';
+import { StartMode } from './provision/recipe';
 import { SiteHost, SiteHostProps } from './site-host';
-import { ec2InstanceVcpus } from './platform/instance-types';
 
 /** Props of the EC2 hosts (one instance, or a fleet): how instances boot and what they may read. */
 export interface Ec2InstanceOptions {
@@ -113,7 +113,9 @@ export class Ec2Host extends SiteHost {
 
     this.bundleObject = new SiteBundleObject(this, 'Bundle', {
       siteName: site.siteName, bucketName: props.bundleBucketName, tags,
-      bundle: () => this.bundle({ port: site.port, startMode: StartMode.SYSTEMD, bundleDir: this.bundleDir, blockInstanceMetadata: this.blockMetadata }),
+      bundle: () => this.bundle({
+        port: site.port, startMode: StartMode.SYSTEMD, bundleDir: this.bundleDir, blockInstanceMetadata: this.blockMetadata,
+      }),
     });
     if (tls?.certificate.source === 'acme' && !allowedCidrs.includes('0.0.0.0/0')) {
       Annotations.of(this).addWarning('allowedCidrs does not include 0.0.0.0/0, but the ACME CA validates the domain over port 80 from addresses of its own: the certificate cannot be issued');

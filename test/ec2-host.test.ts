@@ -67,7 +67,8 @@ describe('Ec2Host', () => {
     expect(object.source).toBe(`bundles/${object.key}`);
     expect((Object.values(json.resource.aws_s3_bucket_versioning)[0] as any).versioning_configuration.status).toBe('Enabled');
     expect((Object.values(json.resource.aws_s3_bucket_server_side_encryption_configuration)[0] as any).rule[0].apply_server_side_encryption_by_default.sse_algorithm).toBe('AES256');
-    expect(Object.values(json.resource.aws_s3_bucket_public_access_block)[0]).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+    expect(Object.values(json.resource.aws_s3_bucket_public_access_block)[0])
+      .toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
   });
 
   test('replaces the instance when the site changes', () => {

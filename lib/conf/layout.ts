@@ -1,5 +1,5 @@
-import type { ApacheLayout } from '../platform/platform';
 import { SiteLayout, SiteSpec } from './site-spec';
+import type { ApacheLayout } from '../platform/platform';
 
 /** Root directory of a site on a provisioned host. */
 export function deployRoot(siteName: string): string {

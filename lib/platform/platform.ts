@@ -1,6 +1,6 @@
 import { ValidationError } from '../errors';
-import { describeValue } from '../private/validate';
 import { compareVersions, isPythonMinorVersion } from './version';
+import { describeValue } from '../private/validate';
 
 /** Linux distribution families differ in package names, paths and tools. */
 export enum OsFamily {

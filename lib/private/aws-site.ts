@@ -14,15 +14,15 @@ import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
 import { Lazy } from 'cdktf';
 import { Construct } from 'constructs';
 import { SecretStore } from '../app-secret';
-import { SiteSpec } from '../conf/site-spec';
-import { Platform } from '../platform/platform';
-import { groupSecrets } from '../provision/recipe';
-import { USER_DATA_LIMIT_BYTES } from '../provision/cloud-init';
-import { Bundle } from '../provision/bundle';
-import { bootstrapUserData, BundleLocation } from '../provision/bootstrap';
-import { bundleTarball, sha256Hex } from '../provision/tarball';
 import { onStackOutput } from './synth-output';
 import { checkPattern } from './validate';
+import { SiteSpec } from '../conf/site-spec';
+import { Platform } from '../platform/platform';
+import { bootstrapUserData, BundleLocation } from '../provision/bootstrap';
+import { Bundle } from '../provision/bundle';
+import { USER_DATA_LIMIT_BYTES } from '../provision/cloud-init';
+import { groupSecrets } from '../provision/recipe';
+import { bundleTarball, sha256Hex } from '../provision/tarball';
 
 /**
  * What Session Manager needs on the instance (the SSM agent registering and

@@ -1,9 +1,9 @@
 import { IConstruct } from 'constructs';
 import type { DaemonOptionSpecValue } from '../conf/site-spec';
 import type { DaemonProcessOptions } from '../daemon-process-options';
+import { checkConfString, checkInt, checkLiteral, checkPattern, checkType, propError } from './validate';
 import { DAEMON_OPTIONS, DaemonOptionProp, DaemonOptionSpec, PRIVILEGED_GROUPS } from '../platform/daemon-options';
 import type { Platform } from '../platform/platform';
-import { checkConfString, checkInt, checkLiteral, checkPattern, checkType, propError } from './validate';
 
 export const GROUP_NAME_PATTERN = /^[a-z_][a-z0-9_-]{0,31}$/;
 export const GROUP_NAME_EXPECTED = 'a Linux group name (lower-case, at most 32 characters)';

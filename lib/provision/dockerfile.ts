@@ -71,8 +71,8 @@ export function renderDockerfile(options: DockerfileOptions): string {
     'STOPSIGNAL SIGWINCH',
     // The image runs on machines other than the one that built it: the host facts file is rewritten at every start.
     `CMD ${json(options.hostFacts
-    ? ['/bin/sh', '-c', `${hostFactsCommand(options.hostFacts.file, options.hostFacts.cpusVariable)} && exec "$@"`, 'sh', ...platform.apache.foregroundCommand]
-    : platform.apache.foregroundCommand)}`,
+      ? ['/bin/sh', '-c', `${hostFactsCommand(options.hostFacts.file, options.hostFacts.cpusVariable)} && exec "$@"`, 'sh', ...platform.apache.foregroundCommand]
+      : platform.apache.foregroundCommand)}`,
   );
   for (const phase of rest) {
     lines.push(...(phase.output !== undefined ? [`COPY --from=${stageName(phase)} ${json([phase.output, phase.output])}`] : run(phase)));
