@@ -73,7 +73,7 @@ const project = new typescript.TypeScriptProject({
     include: ['examples/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
     compilerOptions: {},
   },
-  gitignore: ['/cdktf.out/', '/.gen/', '*.tfstate*', '.terraform/', '/.serve/', '/out/', '/scratch/'],
+  gitignore: ['/node_modules', '/cdktf.out/', '/.gen/', '*.tfstate*', '.terraform/', '/.serve/', '/out/', '/scratch/'],
 });
 
 // The README's main command: synthesize every example stack into cdktf.out/.
@@ -132,7 +132,7 @@ project.addDevDeps('eslint-import-resolver-typescript@~3.7.0');
 // Under rework elsewhere (the local runner, the recipe): findings there are to be fixed
 // with that work, not by a sweeping reformat now.
 project.eslint?.addOverride({
-  files: ['lib/local/**', 'lib/provision/**', 'test/fuzz/**', 'test/integration/**', 'test/provision/**', 'test/hardening/**', 'test/bench/**', 'test/conf/**'],
+  files: ['lib/local/**', 'lib/provision/**', 'test/fuzz/**', 'test/integration/**', 'test/provision/**', 'test/hardening/**', 'test/bench/**', 'test/conf/**', 'test/local/**', 'test/realapps/**'],
   rules: {
     'import/order': 'off',
     '@typescript-eslint/member-ordering': 'off',

@@ -6,12 +6,14 @@ import { Construct, IConstruct } from 'constructs';
 import { deployedLayout, deployRoot } from './conf/layout';
 import { renderSiteConfig } from './conf/site-conf';
 import { requiredRequestWorkers, SiteLayout, SiteSpec } from './conf/site-spec';
+import type { TlsSpec } from './conf/tls';
 import type { DaemonGroup } from './daemon-group';
+import { ValidationError } from './errors';
 import { LogLevel } from './log-level';
 import { Platform } from './platform/platform';
 import { onStackOutput } from './private/synth-output';
-import { ValidationError } from './errors';
 import { checkConfString, describeValue, checkInt, checkPattern, NAME_EXPECTED, NAME_PATTERN, nameFromId, propError } from './private/validate';
+import { TlsCertificate, TlsOptions, TlsProfile } from './tls';
 import type { VirtualEnv } from './virtual-env';
 import type { WsgiApp } from './wsgi-app';
 
@@ -75,6 +77,13 @@ export interface ApacheSiteProps {
    * @default false
    */
   readonly securityHeaders?: boolean;
+  /**
+   * HTTPS on the host itself (no load balancer): the site is served on
+   * `tls.httpsPort`, and `port` only redirects to it (and answers ACME challenges).
+   * For TLS ended by a proxy in front, use trustedProxies instead.
+   * @default - plain HTTP on `port`
+   */
+  readonly tls?: TlsOptions;
 }
 
 const HOSTNAME = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
@@ -121,6 +130,9 @@ export class ApacheSite extends Construct {
   public readonly trustedProxies: readonly string[];
   public readonly trustedProxyHeaders: readonly string[];
   public readonly securityHeaders: boolean;
+  /** Port of the HTTPS virtual host; undefined when the site has no TLS. */
+  public readonly httpsPort?: number;
+  private readonly tlsSpec?: TlsSpec;
   private readonly maxRequestWorkersOverride?: number;
   private readonly hostCpuCounts: (number | undefined)[] = [];
   private readonly groups: DaemonGroup[] = [];
@@ -171,6 +183,10 @@ export class ApacheSite extends Construct {
     this.trustedProxyHeaders = (props.trustedProxyHeaders ?? (this.trustedProxies.length > 0 ? ['X-Forwarded-For', 'X-Forwarded-Proto', 'X-Forwarded-Host'] : []))
       .map((h, i) => checkPattern(this, `trustedProxyHeaders[${i}]`, h, /^[A-Za-z][A-Za-z0-9-]{0,63}$/, 'an HTTP header name'));
     this.securityHeaders = props.securityHeaders ?? false;
+    if (props.tls !== undefined) {
+      this.tlsSpec = this.resolveTls(props.tls);
+      this.httpsPort = this.tlsSpec.httpsPort;
+    }
 
     if (!this.restrictEmbedded) {
       Annotations.of(this).addWarning('restrictEmbedded is false: Python may run inside Apache\'s own worker processes (embedded mode), which needs MPM tuning and shares memory with static file serving');
@@ -278,6 +294,7 @@ export class ApacheSite extends Construct {
       trustedProxies: this.trustedProxies,
       trustedProxyHeaders: this.trustedProxyHeaders,
       securityHeaders: this.securityHeaders,
+      tls: this.tlsSpec,
       groups: this.groups.map((g) => g.toSpec()),
       apps: this.wsgiApps.map((a) => a.toSpec()),
       venvs: this.virtualEnvs.map((v) => v.toSpec()),
@@ -305,6 +322,39 @@ export class ApacheSite extends Construct {
    */
   public renderConfigFiles(layout: SiteLayout = this.deployedLayout()): ConfigFiles {
     return { ...renderSiteConfig(this.toSpec(), layout) };
+  }
+
+  private resolveTls(tls: TlsOptions): TlsSpec {
+    if (!(tls.certificate instanceof TlsCertificate)) {
+      throw propError(this, 'tls.certificate', tls.certificate, 'a TlsCertificate such as TlsCertificate.acme({ contactEmail, acceptTermsOfService: true })');
+    }
+    if (!this.platform.apache.tls) {
+      throw propError(this, 'tls', this.platform.id, `a platform whose TLS setup is in the catalog (Debian and Ubuntu); ${this.platform.os.displayName} is not yet`);
+    }
+    const httpsPort = checkInt(this, 'tls.httpsPort', tls.httpsPort ?? 443, 1, 65_535);
+    if (httpsPort === this.port) {
+      throw propError(this, 'tls.httpsPort', httpsPort, `a port other than the site's HTTP port ${this.port}, which redirects to HTTPS`);
+    }
+    const hsts = tls.hsts ?? true;
+    const hstsMaxAgeSec = checkInt(this, 'tls.hstsMaxAgeSec', tls.hstsMaxAgeSec ?? 63_072_000, 0, 63_072_000);
+    const hstsIncludeSubdomains = tls.hstsIncludeSubdomains ?? false;
+    const hstsPreload = tls.hstsPreload ?? false;
+    if (hstsPreload && (!hsts || !hstsIncludeSubdomains || hstsMaxAgeSec < 31_536_000)) {
+      throw propError(this, 'tls.hstsPreload', hstsPreload, 'preload only with hsts on, hstsIncludeSubdomains true and hstsMaxAgeSec of at least 31536000 (the preload list requires them)');
+    }
+    const profile = tls.profile ?? TlsProfile.INTERMEDIATE;
+    if (!Object.values(TlsProfile).includes(profile)) {
+      throw propError(this, 'tls.profile', profile, 'TlsProfile.INTERMEDIATE or TlsProfile.MODERN');
+    }
+    const certificate = tls.certificate._toSpec(this, { siteName: this.siteName, domains: [this.serverName, ...this.serverAliases] }, profile);
+    if (certificate.source === 'acme' && this.port !== 80) {
+      Annotations.of(this).addWarning(`port is ${this.port}, but ACME http-01 validation always connects to port 80: forward port 80 to ${this.port} or the certificate is never issued`);
+    }
+    return {
+      certificate, httpsPort, profile,
+      hstsMaxAgeSec: hsts ? hstsMaxAgeSec : undefined,
+      hstsIncludeSubdomains, hstsPreload,
+    };
   }
 
   private checkVirtualEnvNames(): string[] {

@@ -3,3 +3,4 @@
 export * from './ec2-host';
 export * from './ec2-fleet';
 export * from './https-load-balancer';
+export * from './ecs-fargate-host';

@@ -2,9 +2,9 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { ApacheSite } from './apache-site';
+import { findSites, loadApps, LocalApacheMissingError, RUN_TOKEN_HEADER, RunningSite, startLocalSite } from './local';
 import { HEALTH_PROBE_PY, healthProbeArgs } from './provision/health';
 import { healthChecks } from './provision/recipe';
-import { findSites, loadApps, LocalApacheMissingError, RUN_TOKEN_HEADER, RunningSite, startLocalSite } from './local';
 
 const USAGE = `Usage: cdktf-apache-wsgi serve <main.ts|main.js> [--site PATH] [--port N] [--env-file FILE] [--data-dir DIR] [--check] [--if-available]
 

@@ -1,24 +1,13 @@
-import * as crypto from 'crypto';
-import * as fs from 'fs';
-import * as path from 'path';
 import { Container } from '@cdktf/provider-docker/lib/container';
 import { Image } from '@cdktf/provider-docker/lib/image';
 import { Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
-import { Bundle, BundleFile, writeBundle } from './provision/bundle';
-import { HOST_CPUS_VARIABLE, needsHostCpus } from './conf/site-spec';
-import { renderDockerfile } from './provision/dockerfile';
-import { healthChecks, StartMode } from './provision/recipe';
-import { onStackOutput } from './private/synth-output';
+import { ContainerSiteHost, ContainerSiteHostProps } from './container-site-host';
+import { APACHE_CAPABILITIES } from './private/container';
 import { checkInt, checkPattern } from './private/validate';
-import { SiteHost, SiteHostProps } from './site-host';
+import { IMAGE_HEALTH } from './provision/dockerfile';
 
-export interface DockerHostProps extends SiteHostProps {
-  /**
-   * Port Apache listens on inside the container: unprivileged, so nothing needs NET_BIND_SERVICE.
-   * @default 8080
-   */
-  readonly containerPort?: number;
+export interface DockerHostProps extends ContainerSiteHostProps {
   /** @default 8080 */
   readonly hostPort?: number;
   /**
@@ -30,80 +19,64 @@ export interface DockerHostProps extends SiteHostProps {
   readonly imageName?: string;
   /** @default 'unless-stopped' */
   readonly restart?: string;
+  /**
+   * How long a replaced container may take to stop gracefully (Apache's graceful
+   * stop: requests in flight finish) before it is killed.
+   * @default - the longest graceful-timeout + shutdown-timeout of the site's daemon groups, plus 5 s
+   */
+  readonly stopGraceSec?: number;
+  /**
+   * How long `cdktf deploy` waits for a new container to report healthy (every
+   * app's health path answered) before it fails.
+   * @default - the image health check's start period plus (retries + 1) intervals: 80 s
+   */
+  readonly healthyTimeoutSec?: number;
 }
 
-const BUNDLE_DIR = '/opt/cdktf-apache-wsgi/site';
-
 /**
- * A Docker image built from the site's recipe and a container running it.
- * The build context (Dockerfile + bundle) is written next to cdk.tf.json under
- * `docker/<site>/`, so cdk.tf.json refers to it by a relative path.
+ * A Docker image built from the site's recipe and a container running it on
+ * one Docker engine. A redeploy builds the new image while the old container
+ * serves, stops the old one gracefully, starts the new one and waits until it
+ * is healthy.
  */
-export class DockerHost extends SiteHost {
+export class DockerHost extends ContainerSiteHost {
   public readonly image: Image;
   public readonly container: Container;
-  public readonly containerPort: number;
-  /** Build context directory, relative to the stack's output directory. */
-  public readonly contextPath: string;
 
   constructor(scope: Construct, id: string, props: DockerHostProps) {
     super(scope, id, props);
-    // A container runs wherever it is started: its daemon processes follow that machine's nproc.
-    this.site._addHost(undefined);
-    this.containerPort = checkInt(this, 'containerPort', props.containerPort ?? 8080, 1024, 65_535);
     const hostPort = checkInt(this, 'hostPort', props.hostPort ?? 8080, 1, 65_535);
     const publishAddress = checkPattern(this, 'publishAddress', props.publishAddress ?? '127.0.0.1', /^[0-9a-fA-F:.]+$/, 'an IP address such as "127.0.0.1"');
     const restart = checkPattern(this, 'restart', props.restart ?? 'unless-stopped', /^(no|on-failure|always|unless-stopped)$/, 'no, on-failure, always or unless-stopped');
-    this.contextPath = `docker/${this.site.siteName}`;
     const contentHash = Lazy.stringValue({ produce: () => this.contentHash() });
+
+    const stopGraceSec = props.stopGraceSec === undefined ? undefined : checkInt(this, 'stopGraceSec', props.stopGraceSec, 1, 3600);
+    const healthyTimeoutSec = checkInt(this, 'healthyTimeoutSec', props.healthyTimeoutSec
+      ?? IMAGE_HEALTH.startPeriodSec + (IMAGE_HEALTH.retries + 1) * IMAGE_HEALTH.intervalSec, IMAGE_HEALTH.intervalSec, 3600);
 
     this.image = new Image(this, 'Image', {
       name: props.imageName ?? Lazy.stringValue({ produce: () => `${this.site.siteName}:${this.contentHash().slice(0, 12)}` }),
       keepLocally: true,
       buildAttribute: { context: this.contextPath },
       triggers: { content: contentHash },
+      // The new image is built while the old container still serves; only then is the container replaced.
+      lifecycle: { createBeforeDestroy: true },
     });
     this.container = new Container(this, 'Container', {
       name: `${this.site.siteName}-apache`,
       image: this.image.imageId,
       restart,
       ports: [{ internal: this.containerPort, external: hostPort, ip: publishAddress }],
-      // What Apache's root parent needs, measured by running it under a reduced bounding set:
-      // SETUID/SETGID to switch children and daemon groups to their users, CHOWN to hand each
-      // daemon its socket (503 without), KILL to stop daemons of other users (they outlive stop without).
-      capabilities: { drop: ['ALL'], add: ['CHOWN', 'SETUID', 'SETGID', 'KILL'] },
+      capabilities: { drop: ['ALL'], add: [...APACHE_CAPABILITIES] },
       securityOpts: ['no-new-privileges:true'],
-      // The image's HEALTHCHECK probes every app's health path.
+      // Without a grace period the provider removes the old container with SIGKILL;
+      // with one it stops it first with the image's STOPSIGNAL (Apache's graceful stop).
+      destroyGraceSeconds: stopGraceSec ?? Lazy.numberValue({ produce: () => this.defaultStopGraceSec() }),
+      // The image's HEALTHCHECK probes every app's health path; deploy returns once it passes.
+      wait: true,
+      waitTimeout: healthyTimeoutSec,
+      mustRun: true,
     });
     new TerraformOutput(this, 'Url', { value: `http://${publishAddress}:${hostPort}/` });
-    onStackOutput(this, (stackDir) => {
-      const dir = path.join(stackDir, this.contextPath);
-      fs.rmSync(dir, { recursive: true, force: true });
-      writeBundle(this.buildContext(), dir);
-    });
-  }
-
-  /** Files of the build context: Dockerfile plus the bundle under bundle/. */
-  public buildContext(): Bundle {
-    const bundle = this.bundle({ port: this.containerPort, startMode: StartMode.NONE, bundleDir: BUNDLE_DIR, logsToStdout: true });
-    const spec = this.site.toSpec();
-    const dockerfile = renderDockerfile({
-      platform: this.site.platform, bundleDir: BUNDLE_DIR, port: this.containerPort, serverName: spec.serverName,
-      healthChecks: healthChecks(spec, `http://127.0.0.1:${this.containerPort}`),
-      hostFacts: needsHostCpus(spec) ? { file: this.site.deployedLayout().hostFactsFile!, cpusVariable: HOST_CPUS_VARIABLE } : undefined,
-    });
-    const files = new Map<string, BundleFile>([['Dockerfile', { content: Buffer.from(dockerfile), mode: 0o644 }]]);
-    for (const [rel, file] of bundle) {
-      files.set(`bundle/${rel}`, file);
-    }
-    return files;
-  }
-
-  private contentHash(): string {
-    const hash = crypto.createHash('sha256');
-    for (const [rel, file] of this.buildContext()) {
-      hash.update(rel).update(String(file.mode)).update(file.content);
-    }
-    return hash.digest('hex');
   }
 }

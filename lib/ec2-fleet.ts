@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { EC2_BUNDLE_ROOT, Ec2InstanceOptions } from './ec2-host';
 import { HttpsLoadBalancer } from './https-load-balancer';
 import { ec2InstanceVcpus } from './platform/instance-types';
-import { siteRoutes } from './private/alb-routes';
+import { behindLoadBalancer, siteRoutes, SUBNET_CIDR } from './private/alb-routes';
 import { checkInstanceType, checkParameterArns, checkUserDataSize, InstanceRole, pinsAmi, platformAmi, SiteBundleObject, WAIT_FOR_REFRESH_SH } from './private/aws-site';
 import { checkInt, checkPattern, propError } from './private/validate';
 import { ProvisionInput, StartMode } from './provision/recipe';
@@ -69,12 +69,6 @@ export interface Ec2FleetProps extends SiteHostProps, Ec2InstanceOptions {
   readonly waitForRefresh?: boolean;
 }
 
-/**
- * ALB's forwarding headers: it sets X-Forwarded-Proto and appends to X-Forwarded-For;
- * it passes a client's X-Forwarded-Host through, so that one is not trusted.
- */
-const ALB_HEADERS = ['X-Forwarded-For', 'X-Forwarded-Proto'];
-const SUBNET_CIDR = /^(\d{1,3}\.){3}\d{1,3}\/(8|9|[12]\d|3[0-2])$/;
 
 /**
  * The site on a fleet of EC2 instances behind an HTTPS Application Load
@@ -230,15 +224,6 @@ export class Ec2Fleet extends SiteHost {
 
   /** The site behind the load balancer: its subnets are trusted proxies, so apps see https and the client's address. */
   protected provisionInput(): ProvisionInput {
-    const input = super.provisionInput();
-    const { spec } = input;
-    return {
-      ...input,
-      spec: {
-        ...spec,
-        trustedProxies: [...new Set([...spec.trustedProxies, ...this.proxyCidrs])],
-        trustedProxyHeaders: spec.trustedProxies.length > 0 ? spec.trustedProxyHeaders : ALB_HEADERS,
-      },
-    };
+    return behindLoadBalancer(super.provisionInput(), this.proxyCidrs);
   }
 }

@@ -2,7 +2,7 @@ import { Eip } from '@cdktf/provider-aws/lib/eip';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { Lazy, TerraformOutput } from 'cdktf';
+import { Annotations, Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { ec2InstanceVcpus } from './platform/instance-types';
 import { checkInstanceType, checkParameterArns, checkUserDataSize, CIDR, InstanceRole, pinsAmi, platformAmi, SiteBundleObject } from './private/aws-site';
@@ -52,7 +52,7 @@ export interface Ec2HostProps extends SiteHostProps, Ec2InstanceOptions {
   /** @default - the default VPC */
   readonly vpcId?: string;
   /**
-   * CIDR blocks allowed to reach the site's port. Nothing else is open:
+   * CIDR blocks allowed to reach the site's port (with TLS: its HTTP and HTTPS ports). Nothing else is open:
    * administration goes through SSM Session Manager, not SSH.
    * @default ['0.0.0.0/0']
    */
@@ -67,7 +67,8 @@ export const EC2_BUNDLE_ROOT = '/opt/cdktf-apache-wsgi';
  * as every other host. The user data only bootstraps: it fetches the site's
  * bundle from S3 with the instance role, checks its SHA-256 and runs the recipe,
  * so apps of any size fit. IMDSv2 only, encrypted root volume, Session Manager
- * instead of SSH, ingress only on the site's port, an Elastic IP that survives
+ * instead of SSH, ingress only on the site's port (with TLS: its HTTP and HTTPS
+ * ports), an Elastic IP that survives
  * replacement. Any change to the site replaces the instance (downtime while the
  * new one boots: use Ec2Fleet for rolling deploys).
  */
@@ -95,10 +96,16 @@ export class Ec2Host extends SiteHost {
     // Daemon processes follow the instance's vCPUs, known here for the common families.
     site._addHost(ec2InstanceVcpus(instanceType));
 
+    const tls = site.toSpec().tls;
+    const ingress = (description: string, port: number) => ({
+      description, protocol: 'tcp', fromPort: port, toPort: port,
+      cidrBlocks: allowedCidrs.filter((c) => !c.includes(':')), ipv6CidrBlocks: allowedCidrs.filter((c) => c.includes(':')),
+    });
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
-      description: `${site.siteName}: HTTP to the Apache site only`,
+      description: `${site.siteName}: ${tls ? 'HTTPS (and HTTP redirect)' : 'HTTP'} to the Apache site only`,
       vpcId: props.vpcId,
-      ingress: [{ description: 'site', protocol: 'tcp', fromPort: site.port, toPort: site.port, cidrBlocks: allowedCidrs.filter((c) => !c.includes(':')), ipv6CidrBlocks: allowedCidrs.filter((c) => c.includes(':')) }],
+      // With TLS the HTTP port stays open: it redirects to HTTPS and answers ACME http-01 challenges.
+      ingress: tls ? [ingress('site-http', site.port), ingress('site-https', tls.httpsPort)] : [ingress('site', site.port)],
       // Package installs at first boot, S3 and SSM need outbound HTTPS/HTTP.
       egress: [{ description: 'outbound', protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'] }],
       tags,
@@ -110,6 +117,9 @@ export class Ec2Host extends SiteHost {
         port: site.port, startMode: StartMode.SYSTEMD, bundleDir: this.bundleDir, blockInstanceMetadata: this.blockMetadata,
       }),
     });
+    if (tls?.certificate.source === 'acme' && !allowedCidrs.includes('0.0.0.0/0')) {
+      Annotations.of(this).addWarning('allowedCidrs does not include 0.0.0.0/0, but the ACME CA validates the domain over port 80 from addresses of its own: the certificate cannot be issued');
+    }
     const role = new InstanceRole(this, 'InstanceRole', { bundle: this.bundleObject, parameterArns, spec: () => this.site.toSpec(), tags });
     this.role = role.role;
 
@@ -131,7 +141,15 @@ export class Ec2Host extends SiteHost {
     this.elasticIp = new Eip(this, 'Ip', { domain: 'vpc', instance: this.instance.id, tags });
 
     checkUserDataSize(this, () => this.userData());
-    this.url = new TerraformOutput(this, 'Url', { value: `http://${this.elasticIp.publicDns}${site.port === 80 ? '' : `:${site.port}`}/` });
+    this.url = new TerraformOutput(this, 'Url', {
+      value: tls
+        ? `https://${site.serverName}${tls.httpsPort === 443 ? '' : `:${tls.httpsPort}`}/`
+        : `http://${this.elasticIp.publicDns}${site.port === 80 ? '' : `:${site.port}`}/`,
+    });
+    if (tls) {
+      // The domain must resolve to the instance before a CA can validate it (ACME) or browsers reach it.
+      new TerraformOutput(this, 'PublicIp', { value: this.elasticIp.publicIp });
+    }
     new TerraformOutput(this, 'InstanceId', { value: this.instance.id });
   }
 

@@ -15,3 +15,5 @@ export * from './local';
 export * from './provision';
 export * from './site-host';
 export * from './app-profile';
+export * from './tls';
+export * from './container-site-host';

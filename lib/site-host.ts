@@ -2,8 +2,8 @@ import { Construct } from 'constructs';
 import { ApacheSite } from './apache-site';
 import { provisionInputOf } from './private/provision-input';
 import { propError } from './private/validate';
-import { Bundle, siteBundle } from './provision/bundle';
-import { ProvisionInput, RecipeOptions } from './provision/recipe';
+import { Bundle, BundleOptions, siteBundle } from './provision/bundle';
+import { buildRecipe, ProvisionInput, Recipe, RecipeOptions } from './provision/recipe';
 
 /** Props every host of a site takes. */
 export interface SiteHostProps {
@@ -27,12 +27,17 @@ export abstract class SiteHost extends Construct {
   }
 
   /** The bundle this host ships; rendered at synth, after every app was added. */
-  protected bundle(options: RecipeOptions): Bundle {
+  protected bundle(options: BundleOptions): Bundle {
     return siteBundle(this.provisionInput(), options);
   }
 
   /** The site as the provisioning layer takes it; a host that sits behind a proxy adds it to the trusted proxies. */
   protected provisionInput(): ProvisionInput {
     return provisionInputOf(this.site);
+  }
+
+  /** The recipe inside that bundle, as data. */
+  protected recipe(options: RecipeOptions): Recipe {
+    return buildRecipe(this.provisionInput(), options);
   }
 }

@@ -2,11 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
 import { ApacheSite, isAtOrUnder } from './apache-site';
-import { ApplicationGroup } from './application-group';
 import { AppSecret } from './app-secret';
+import { ApplicationGroup } from './application-group';
 import { AppSpec, SecretSpec, StaticFilesSpec } from './conf/site-spec';
-import { checkCommands, checkEnvironment, checkSecrets } from './private/environment';
 import { DaemonGroup } from './daemon-group';
+import { checkCommands, checkEnvironment, checkSecrets } from './private/environment';
 import { checkExistingPath } from './private/paths';
 import { checkConfString, checkInt, checkPattern, NAME_EXPECTED, NAME_PATTERN, nameFromId, propError } from './private/validate';
 

@@ -66,6 +66,18 @@ if command -v terraform >/dev/null; then
   if [ -d "$plugins" ]; then mkdir -p "$root$plugins" && mnt --bind -o ro "$plugins" "$root$plugins"; fi
 fi
 
+# pip's index as this network provides it (PyPI elsewhere): its config files and any
+# local index or wheel directories they name, read-only.
+for conf in /etc/pip.conf /etc/xdg/pip/pip.conf /root/.config/pip/pip.conf; do
+  [ -f "$conf" ] || continue
+  install -D -m 644 "$conf" "$root$conf"
+  for dir in $(grep -oE '(file://)?/[^ ]+' "$conf" | sed 's#^file://##; s#/simple/*$##' | sort -u); do
+    [ -d "$dir" ] || continue                       # e.g. the cert file
+    mountpoint -q "$root$dir" && continue           # named by two configs
+    mkdir -p "$root$dir" && mnt --bind -o ro "$dir" "$root$dir"
+  done
+done
+
 git clone -q --no-hardlinks "$repo" "$root/src"
 echo "fresh-debian: $(git -C "$root/src" log --oneline -1) in $root/src" >&2
 
@@ -76,7 +88,8 @@ in_root() {
     sh -c "cd /src && $1"
 }
 
-logs=${CAW_FRESH_LOG_DIR:-$root/var/tmp}
+# Outside the root, which is removed at the end.
+logs=${CAW_FRESH_LOG_DIR:-$(mktemp -d /tmp/caw-fresh-logs-XXXXXX)}
 mkdir -p "$logs"
 status=0
 n=0

@@ -2,9 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'cdktf';
 import { DaemonGroup, DaemonGroupProps, OperatingSystem, Platform, WsgiApp } from '../lib';
-import { DAEMON_OPTIONS, DaemonOptionSpec } from '../lib/platform/daemon-options';
 import { apacheAvailable, existingGroups, makeScratchDir, scratchLayout, standaloneHost, standaloneText, syntaxCheck, warnings } from './support/apache-check';
 import { FIXTURE_APP, newGroup, newSite } from './util';
+import { DAEMON_OPTIONS, DaemonOptionSpec } from '../lib/platform/daemon-options';
 
 /** The WSGIDaemonProcess line of the site's vhost. */
 function daemonLine(group: DaemonGroup, daemonUsers = true): string {

@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Testing } from 'cdktf';
 import { DockerSiteStack } from '../examples/docker-site/main';
+import { DockerHost } from '../lib/docker';
 
 describe('DockerHost', () => {
   const stack = new DockerSiteStack(Testing.app(), 'docker-site');
@@ -34,12 +35,67 @@ describe('DockerHost', () => {
 
   test('the Dockerfile runs the shared recipe at build time and Apache in the foreground', () => {
     const dockerfile = stack.host.buildContext().get('Dockerfile')!.content.toString();
-    expect(dockerfile).toContain('FROM debian:12-slim\n');
-    expect(dockerfile).toContain('RUN sh /opt/cdktf-apache-wsgi/site/provision.sh\n');
+    expect(dockerfile).toContain('FROM debian:12-slim AS system\n');
+    expect(dockerfile).toContain('RUN ["sh","/opt/cdktf-apache-wsgi/site/phases/system.sh"]\n');
     // The host's CPU count is recorded at every start (the image runs elsewhere than it was built), then
     // exec: Apache is PID 1 and gets docker stop's SIGWINCH (verified: stop in < 1 s, exit 0)
     expect(dockerfile).toContain('CMD ["/bin/sh","-c","printf \'Define %s %s\\\\n\' WSGI_HOST_CPUS \\"$(nproc)\\" > /srv/wsgi/site/host.conf && exec \\"$@\\"","sh",'
       + '"/bin/sh","-c",". /etc/apache2/envvars && mkdir -p \\"$APACHE_RUN_DIR\\" \\"$APACHE_LOCK_DIR\\" && exec /usr/sbin/apache2 -D FOREGROUND"]\n');
+  });
+
+  test('each recipe phase is its own layer: packages, then each venv in its own stage, then the app', () => {
+    // GIVEN the generated Dockerfile
+    const lines = stack.host.buildContext().get('Dockerfile')!.content.toString().split('\n');
+    const at = (line: string) => {
+      const i = lines.indexOf(line);
+      expect(i).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    // THEN a venv stage sees only its own requirements and its phase script
+    const apiStage = at('FROM system AS venv-api-env');
+    expect(lines.slice(apiStage + 1, apiStage + 4)).toEqual([
+      'COPY ["bundle/phases/venv-api-env.sh","/opt/cdktf-apache-wsgi/site/phases/venv-api-env.sh"]',
+      'COPY ["bundle/venvs/api-env","/opt/cdktf-apache-wsgi/site/venvs/api-env"]',
+      'RUN ["sh","/opt/cdktf-apache-wsgi/site/phases/venv-api-env.sh"]',
+    ]);
+    // AND the final image copies just the built venvs, then the code, and runs the app phase last
+    const final = at('FROM system');
+    expect(at('COPY --from=venv-web-env ["/srv/wsgi/site/venvs/web-env","/srv/wsgi/site/venvs/web-env"]')).toBeGreaterThan(final);
+    expect(at('COPY ["bundle/apps/web-app","/opt/cdktf-apache-wsgi/site/apps/web-app"]')).toBeGreaterThan(at('COPY --from=venv-web-env ["/srv/wsgi/site/venvs/web-env","/srv/wsgi/site/venvs/web-env"]'));
+    expect(lines.filter((l) => l !== '').at(-1)).toBe('RUN ["sh","/opt/cdktf-apache-wsgi/site/phases/app.sh"]');
+    // AND run-time settings come before the app phase, so a code change reuses them
+    expect(at('STOPSIGNAL SIGWINCH')).toBeLessThan(at('COPY ["bundle/phases/app.sh","/opt/cdktf-apache-wsgi/site/phases/app.sh"]'));
+  });
+
+  test('every file the Dockerfile copies is in the build context', () => {
+    const context = stack.host.buildContext();
+    const sources = [...context.get('Dockerfile')!.content.toString().matchAll(/^COPY (\[.*\])$/gm)].map((m) => JSON.parse(m[1])[0] as string);
+    expect(sources.length).toBe(11);
+    for (const source of sources) {
+      expect([...context.keys()].some((rel) => rel === source || rel.startsWith(`${source}/`))).toBe(true);
+    }
+  });
+
+  test('the health check probes every app every 5 s after start, with a start period', () => {
+    const dockerfile = stack.host.buildContext().get('Dockerfile')!.content.toString();
+    expect(dockerfile).toContain('HEALTHCHECK --interval=5s --timeout=10s --start-period=60s --retries=3 CMD ');
+  });
+
+  test('a redeploy builds the new image first, stops the old container gracefully and waits until the new one is healthy', () => {
+    const resources = synth().resource;
+    const [image] = Object.values(resources.docker_image) as any[];
+    const [container] = Object.values(resources.docker_container) as any[];
+    expect(image.lifecycle).toEqual({ create_before_destroy: true });
+    // daemon groups' graceful-timeout 15 + shutdown-timeout 5, plus 5
+    expect(container.destroy_grace_seconds).toBe(25);
+    expect([container.wait, container.wait_timeout, container.must_run]).toEqual([true, 80, true]);
+    expect(container.lifecycle).toBeUndefined();
+  });
+
+  test('fails on a stop grace period below 1 s', () => {
+    const app = Testing.app();
+    const other = new DockerSiteStack(app, 'docker-site');
+    expect(() => new DockerHost(other, 'Other', { site: other.site, stopGraceSec: 0 })).toThrow(/stopGraceSec.*0/);
   });
 
   test('the recipe in the image builds without starting Apache and logs to stdout/stderr', () => {
@@ -51,6 +107,8 @@ describe('DockerHost', () => {
     expect(siteConf).toContain('<VirtualHost *:8080>');
     expect(siteConf).toContain('    ErrorLog /proc/self/fd/2\n');
     expect(siteConf).toContain('    CustomLog /proc/self/fd/1 wsgi_combined\n');
+    // Apache's server-wide error log too (start-up and shutdown notices)
+    expect(context.get('bundle/apache/server.conf')!.content.toString()).toContain('\nErrorLog /proc/self/fd/2\n');
   });
 
   test('the generated recipe is valid POSIX shell', () => {

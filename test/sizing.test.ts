@@ -1,7 +1,7 @@
 import { AppProfile, ec2InstanceVcpus, hostFactsConf, option, renderConf, directive, standaloneConf, variable, WsgiApp } from '../lib';
+import { FIXTURE_APP, newGroup, newSite } from './util';
 import { Ec2Host } from '../lib/aws';
 import { DockerHost } from '../lib/docker';
-import { FIXTURE_APP, newGroup, newSite } from './util';
 
 function siteWith(props: Parameters<typeof newGroup>[2] = {}) {
   const { stack, site } = newSite();

@@ -5,3 +5,4 @@ export * from './site-spec';
 export * from './site-conf';
 export * from './standalone-conf';
 export * from './layout';
+export * from './tls';

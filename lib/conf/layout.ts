@@ -1,5 +1,5 @@
-import type { ApacheLayout } from '../platform/platform';
 import { SiteLayout, SiteSpec } from './site-spec';
+import type { ApacheLayout } from '../platform/platform';
 
 /** Root directory of a site on a provisioned host. */
 export function deployRoot(siteName: string): string {
@@ -23,6 +23,7 @@ export function deployedLayout(spec: SiteSpec, apache: ApacheLayout, overrides: 
     daemonUsers: true,
     listen: spec.port !== 80,
     hostFactsFile: `${root}/host.conf`,
+    mdStoreDir: apache.tls?.mdStoreDir,
     ...overrides,
   };
 }

@@ -1,6 +1,7 @@
 import { blank, comment, ConfArg, ConfNode, directive, option, section, variable } from './model';
 import { renderConf } from './render';
 import { AppSpec, DaemonGroupSpec, HOST_CPUS_VARIABLE, needsHostCpus, SiteLayout, SiteSpec } from './site-spec';
+import { httpsRedirectConf, tlsServerConf, tlsVhostConf } from './tls';
 
 const LOG_FORMAT = '%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %D';
 const MAX_THREADS_PER_CHILD = 512;
@@ -30,6 +31,7 @@ export function serverConf(spec: SiteSpec, layout: SiteLayout): ConfNode[] {
         requestReadTimeoutArg('body', spec.requestReadTimeout.bodySec, undefined, spec.requestReadTimeout.minRateBytesPerSec)),
     ]),
     directive('LogFormat', LOG_FORMAT, 'wsgi_combined'),
+    ...(layout.serverErrorLog !== undefined ? [directive('ErrorLog', layout.serverErrorLog)] : []),
     blank(),
     comment('Everything is denied unless a section below grants it.'),
     section('Directory', '/', [
@@ -40,8 +42,14 @@ export function serverConf(spec: SiteSpec, layout: SiteLayout): ConfNode[] {
     blank(),
     ...mpmConf(spec.maxRequestWorkers, spec.apps.some((a) => a.processGroup === undefined)),
   ];
+  if (spec.tls) {
+    nodes.push(blank(), ...tlsServerConf(spec.tls, layout.mdStoreDir));
+  }
   if (layout.listen) {
     nodes.push(blank(), directive('Listen', layout.port ?? spec.port));
+    if (spec.tls) {
+      nodes.push(directive('Listen', spec.tls.httpsPort, 'https'));
+    }
   }
   return nodes;
 }
@@ -89,8 +97,8 @@ export function mpmConf(maxRequestWorkers: number, embedded = false): ConfNode[]
   ];
 }
 
-/** The site's <VirtualHost>: daemon groups, apps, static files and logging. */
-export function vhostConf(spec: SiteSpec, layout: SiteLayout): ConfNode[] {
+/** Names, logging and the empty document root: what every virtual host of the site starts with. */
+function vhostIdentity(spec: SiteSpec, layout: SiteLayout): ConfNode[] {
   const body: ConfNode[] = [directive('ServerName', spec.serverName)];
   if (spec.serverAliases.length > 0) {
     body.push(directive('ServerAlias', ...spec.serverAliases));
@@ -107,6 +115,19 @@ export function vhostConf(spec: SiteSpec, layout: SiteLayout): ConfNode[] {
     directive('DocumentRoot', layout.documentRoot),
     section('Directory', layout.documentRoot, [directive('Options', 'None'), directive('Require', 'all', 'granted')]),
   );
+  return body;
+}
+
+/**
+ * The site's <VirtualHost>: daemon groups, apps, static files and logging.
+ * With TLS it listens on the HTTPS port, and a second virtual host on the
+ * site's port redirects plain HTTP there.
+ */
+export function vhostConf(spec: SiteSpec, layout: SiteLayout): ConfNode[] {
+  const body = vhostIdentity(spec, layout);
+  if (spec.tls) {
+    body.push(...tlsVhostConf(spec.tls));
+  }
   if (spec.trustedProxies.length > 0) {
     body.push(
       directive('WSGITrustedProxyHeaders', ...spec.trustedProxyHeaders),
@@ -136,7 +157,16 @@ export function vhostConf(spec: SiteSpec, layout: SiteLayout): ConfNode[] {
     }
     body.push(blank(), section('Location', app.mountPath, scoped));
   }
-  return [section('VirtualHost', `*:${layout.port ?? spec.port}`, body)];
+  const httpPort = layout.port ?? spec.port;
+  if (!spec.tls) {
+    return [section('VirtualHost', `*:${httpPort}`, body)];
+  }
+  return [
+    comment('Plain HTTP: ACME challenges, and a permanent redirect to HTTPS for everything else.'),
+    section('VirtualHost', `*:${httpPort}`, [...vhostIdentity(spec, layout), ...httpsRedirectConf(spec.serverName, spec.tls.httpsPort)]),
+    blank(),
+    section('VirtualHost', `*:${spec.tls.httpsPort}`, body),
+  ];
 }
 
 function daemonProcess(group: DaemonGroupSpec, layout: SiteLayout) {

@@ -1,3 +1,5 @@
+import type { TlsSpec } from './tls';
+
 /**
  * The site model as plain data: what ApacheSite resolves its constructs to,
  * and the only input of the config builders. Paths inside it are relative to
@@ -132,6 +134,8 @@ export interface SiteSpec {
   readonly trustedProxies: readonly string[];
   readonly trustedProxyHeaders: readonly string[];
   readonly securityHeaders: boolean;
+  /** HTTPS on the host: `port` then only redirects to HTTPS (and answers ACME challenges). @default - plain HTTP */
+  readonly tls?: TlsSpec;
   readonly groups: readonly DaemonGroupSpec[];
   readonly apps: readonly AppSpec[];
   /** The venvs the groups use, one entry per venv. */
@@ -159,6 +163,11 @@ export interface SiteLayout {
   readonly dataDir: string;
   readonly errorLog: string;
   readonly accessLog: string;
+  /**
+   * Apache's server-wide error log (start-up, shutdown, errors outside the vhost).
+   * @default - the distro's, a file in its log directory
+   */
+  readonly serverErrorLog?: string;
   /** false when Apache does not start as root: `user=`/`group=` would be ignored. */
   readonly daemonUsers: boolean;
   /** true when the vhost's port needs its own Listen (the distro config does not already listen there). */
@@ -171,6 +180,8 @@ export interface SiteLayout {
    * @default - none: the config defines the variables itself (standaloneConf)
    */
   readonly hostFactsFile?: string;
+  /** mod_md's store (MDStoreDir) when the site gets its certificate by ACME. @default - mod_md's default */
+  readonly mdStoreDir?: string;
 }
 
 /** Apache variable holding the host's CPU count (`Define WSGI_HOST_CPUS 4`). */

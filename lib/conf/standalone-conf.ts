@@ -32,8 +32,10 @@ export interface StandaloneHost {
 /**
  * One config file that runs the site on its own (`apache2 -f FILE`): the same
  * server and virtual host trees a VM gets, plus what the distro config adds.
+ * A local run serves plain HTTP on one port: the site's TLS settings are left out.
  */
-export function standaloneConf(spec: SiteSpec, layout: SiteLayout, host: StandaloneHost): ConfNode[] {
+export function standaloneConf(siteSpec: SiteSpec, layout: SiteLayout, host: StandaloneHost): ConfNode[] {
+  const spec: SiteSpec = { ...siteSpec, tls: undefined };
   const nodes: ConfNode[] = [
     directive('ServerRoot', host.serverRoot),
     directive('PidFile', host.pidFile),

@@ -13,8 +13,8 @@ export function ec2InstanceVcpus(instanceType: string): number | undefined {
   // Burstable t2: nano/micro/small have 1 vCPU; t3/t3a/t4g: nano..large all have 2.
   if (series === 't') {
     const burst: Record<string, number> = match[2] === '2'
-      ? { nano: 1, micro: 1, small: 1, medium: 2, large: 2, xlarge: 4, '2xlarge': 8 }
-      : { nano: 2, micro: 2, small: 2, medium: 2, large: 2, xlarge: 4, '2xlarge': 8 };
+      ? { 'nano': 1, 'micro': 1, 'small': 1, 'medium': 2, 'large': 2, 'xlarge': 4, '2xlarge': 8 }
+      : { 'nano': 2, 'micro': 2, 'small': 2, 'medium': 2, 'large': 2, 'xlarge': 4, '2xlarge': 8 };
     return burst[size];
   }
   if (!['m', 'c', 'r'].includes(series)) {

@@ -1,6 +1,6 @@
 import { ValidationError } from '../errors';
-import { describeValue } from '../private/validate';
 import { compareVersions, isPythonMinorVersion } from './version';
+import { describeValue } from '../private/validate';
 
 /** Linux distribution families differ in package names, paths and tools. */
 export enum OsFamily {
@@ -123,6 +123,18 @@ export interface ApacheLayout {
    * graceful stop) reaches it; a shell wrapper such as apache2ctl would swallow it.
    */
   readonly foregroundCommand: readonly string[];
+  /** What HTTPS on the host needs; undefined where the catalog does not cover it yet. */
+  readonly tls?: ApacheTlsLayout;
+}
+
+/** A distro's facts for HTTPS served by Apache itself. */
+export interface ApacheTlsLayout {
+  /** Packages beyond Apache's own (mod_ssl and mod_md ship in Debian's apache2). */
+  readonly packages: readonly string[];
+  /** Modules to enable by name: TLS, the ACME client, the HTTP->HTTPS redirect. */
+  readonly modules: readonly string[];
+  /** mod_md's store: ACME account, keys, certificates; `staging/` holds renewals not yet active. */
+  readonly mdStoreDir: string;
 }
 
 const DEBIAN_APACHE: ApacheLayout = {
@@ -146,6 +158,9 @@ const DEBIAN_APACHE: ApacheLayout = {
   devPackages: ['apache2-dev'],
   // Debian's apache2 reads its run-time paths from envvars, which apache2ctl would source.
   foregroundCommand: ['/bin/sh', '-c', '. /etc/apache2/envvars && mkdir -p "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR" && exec /usr/sbin/apache2 -D FOREGROUND'],
+  // a2enmod ssl also enables socache_shmcb, which Debian's ssl.conf uses for the session cache.
+  // mod_md's default store is "md" under ServerRoot (/etc/apache2); written out so the recipe knows it.
+  tls: { packages: [], modules: ['ssl', 'md', 'rewrite'], mdStoreDir: '/etc/apache2/md' },
 };
 
 const RHEL_APACHE: ApacheLayout = {

@@ -1,4 +1,5 @@
 import type { LoadBalancerRoute } from '../https-load-balancer';
+import type { ProvisionInput } from '../provision/recipe';
 
 /** Load balancer routes for a site's apps: one target group per app, health-checked on the app's health path. */
 export function siteRoutes(apps: readonly { mountPath: string; healthCheckPath: string; healthyHttpCodes: string }[]): LoadBalancerRoute[] {
@@ -9,4 +10,26 @@ export function siteRoutes(apps: readonly { mountPath: string; healthCheckPath: 
     healthCheckPath: a.healthCheckPath,
     healthyHttpCodes: a.healthyHttpCodes,
   }));
+}
+
+/**
+ * ALB's forwarding headers: it sets X-Forwarded-Proto and appends to X-Forwarded-For,
+ * and passes a client's X-Forwarded-Host through, so that one is not trusted.
+ */
+const ALB_HEADERS = ['X-Forwarded-For', 'X-Forwarded-Proto'];
+
+/** A literal IPv4 subnet CIDR block (the site trusts the load balancer nodes in it). */
+export const SUBNET_CIDR = /^(\d{1,3}\.){3}\d{1,3}\/(8|9|[12]\d|3[0-2])$/;
+
+/** The site behind the load balancer: its subnets are trusted proxies, so apps see https and the client's address. */
+export function behindLoadBalancer(input: ProvisionInput, proxyCidrs: readonly string[]): ProvisionInput {
+  const { spec } = input;
+  return {
+    ...input,
+    spec: {
+      ...spec,
+      trustedProxies: [...new Set([...spec.trustedProxies, ...proxyCidrs])],
+      trustedProxyHeaders: spec.trustedProxies.length > 0 ? spec.trustedProxyHeaders : ALB_HEADERS,
+    },
+  };
 }

@@ -181,7 +181,10 @@ export class InstanceRole extends Construct {
 /** Read access to exactly the given parameters and the site's secrets (root resolves them at boot). */
 function secretReadStatements(parameterArns: readonly string[], spec: SiteSpec): object[] {
   const secrets = groupSecrets(spec).flatMap((g) => g.secrets);
-  const ssm = [...new Set([...parameterArns, ...secrets.filter((s) => s.store === SecretStore.SSM_PARAMETER).map((s) => s.arn)])];
+  // A certificate kept in SSM is read by root at provisioning, like the groups' secrets.
+  const cert = spec.tls?.certificate;
+  const tlsArns = cert?.source === 'ssm' ? [cert.certificateParameterArn, cert.privateKeyParameterArn] : [];
+  const ssm = [...new Set([...parameterArns, ...secrets.filter((s) => s.store === SecretStore.SSM_PARAMETER).map((s) => s.arn), ...tlsArns])];
   const secretsManager = [...new Set(secrets.filter((s) => s.store === SecretStore.SECRETS_MANAGER).map((s) => s.arn))];
   const statements: object[] = [];
   if (ssm.length > 0) {

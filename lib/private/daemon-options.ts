@@ -1,9 +1,9 @@
 import { IConstruct } from 'constructs';
 import type { DaemonOptionSpecValue } from '../conf/site-spec';
 import type { DaemonProcessOptions } from '../daemon-process-options';
+import { checkConfString, checkInt, checkLiteral, checkPattern, checkType, propError } from './validate';
 import { DAEMON_OPTIONS, DaemonOptionProp, DaemonOptionSpec, PRIVILEGED_GROUPS } from '../platform/daemon-options';
 import type { Platform } from '../platform/platform';
-import { checkConfString, checkInt, checkLiteral, checkPattern, checkType, propError } from './validate';
 
 export const GROUP_NAME_PATTERN = /^[a-z_][a-z0-9_-]{0,31}$/;
 export const GROUP_NAME_EXPECTED = 'a Linux group name (lower-case, at most 32 characters)';
@@ -24,7 +24,9 @@ export function checkUnprivilegedGroup(scope: IConstruct, prop: string, group: s
  * applied, 0 meaning "left out" where the range starts at 1) and the
  * option=value list in table order.
  */
-export function resolveDaemonOptions(scope: IConstruct, props: DaemonProcessOptions, platform: Platform): { values: DaemonProcessOptions; args: DaemonOptionSpecValue[] } {
+export function resolveDaemonOptions(
+  scope: IConstruct, props: DaemonProcessOptions, platform: Platform,
+): { values: DaemonProcessOptions; args: DaemonOptionSpecValue[] } {
   const given = props as unknown as Record<string, unknown>;
   const values: Record<string, unknown> = {};
   const args: DaemonOptionSpecValue[] = [];
@@ -56,7 +58,9 @@ export function resolveDaemonOptions(scope: IConstruct, props: DaemonProcessOpti
 }
 
 /** undefined: the option is left out. */
-function resolveOne(scope: IConstruct, key: string, spec: DaemonOptionSpec, value: unknown): { typed: unknown; rendered: string | number } | undefined {
+function resolveOne(
+  scope: IConstruct, key: string, spec: DaemonOptionSpec, value: unknown,
+): { typed: unknown; rendered: string | number } | undefined {
   switch (spec.kind) {
     case 'integer': {
       const v = value ?? spec.default;

@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { AppSecret } from '../app-secret';
-import { SecretSpec } from '../conf/site-spec';
 import { checkLiteral, propError } from './validate';
+import { SecretSpec } from '../conf/site-spec';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const ENV_NAME_EXPECTED = 'an environment variable name: letters, digits and "_", not starting with a digit';

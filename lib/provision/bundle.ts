@@ -5,7 +5,7 @@ import { bootFiles } from './boot';
 import { HEALTH_PROBE_PY } from './health';
 import { AWS_CLIENT_PY } from './aws-client';
 import { BUNDLE, buildRecipe, groupSecrets, ProvisionInput, RecipeOptions } from './recipe';
-import { renderShellScript } from './render-shell';
+import { renderPhaseScript, renderShellScript } from './render-shell';
 
 /** One file of a bundle: contents and Unix mode. */
 export interface BundleFile {
@@ -16,27 +16,46 @@ export interface BundleFile {
 /** Relative path -> file, sorted by path so every rendering of a bundle is identical. */
 export type Bundle = ReadonlyMap<string, BundleFile>;
 
+export interface BundleOptions extends RecipeOptions {
+  /** Also write each recipe phase as a script of its own (layered image builds). @default false */
+  readonly phaseScripts?: boolean;
+}
+
 /**
  * Everything a host needs to provision the site: the recipe script, the
  * rendered Apache config, the app code and the venvs' requirements.
  */
-export function siteBundle(input: ProvisionInput, options: RecipeOptions): Bundle {
+export function siteBundle(input: ProvisionInput, options: BundleOptions): Bundle {
   const { spec } = input;
   const files = new Map<string, BundleFile>();
   const add = (rel: string, content: string | Buffer, mode = 0o644) => files.set(rel, { content: Buffer.from(content), mode });
 
-  add(BUNDLE.script, renderShellScript(buildRecipe(input, options)), 0o755);
+  const recipe = buildRecipe(input, options);
+  add(BUNDLE.script, renderShellScript(recipe), 0o755);
+  if (options.phaseScripts) {
+    for (const phase of recipe.phases) {
+      add(BUNDLE.phaseScript(phase.name), renderPhaseScript(recipe, phase), 0o755);
+    }
+  }
   add(BUNDLE.healthProbe, HEALTH_PROBE_PY);
   // The recipe writes the only Listen (ports.conf / httpd.conf), so the config adds none.
   const conf = renderSiteConfig(spec, {
     ...input.layout,
-    ...(options.logsToStdout ? { errorLog: '/proc/self/fd/2', accessLog: '/proc/self/fd/1' } : {}),
+    ...(options.logsToStdout ? { errorLog: '/proc/self/fd/2', accessLog: '/proc/self/fd/1', serverErrorLog: '/proc/self/fd/2' } : {}),
     listen: false,
     port: options.port,
   });
   add(BUNDLE.serverConf, conf['server.conf']);
   add(BUNDLE.siteConf, conf['site.conf']);
   const secrets = groupSecrets(spec);
+  const cert = spec.tls?.certificate;
+  if (cert?.source === 'ssm') {
+    add(BUNDLE.awsClient, AWS_CLIENT_PY);
+    add(BUNDLE.tlsSsm, `${JSON.stringify([
+      { envVar: 'certificate', store: 'ssm-parameter', arn: cert.certificateParameterArn },
+      { envVar: 'privateKey', store: 'ssm-parameter', arn: cert.privateKeyParameterArn },
+    ], undefined, 2)}\n`);
+  }
   if (secrets.length > 0) {
     add(BUNDLE.awsClient, AWS_CLIENT_PY);
     // References (ARNs) only: the values are fetched on the host.

@@ -82,6 +82,8 @@ export type RecipeStep =
     readonly listenFile: string;
     readonly listenFileOwned: boolean;
     readonly port: number;
+    /** With TLS: the HTTPS port, listened on besides `port`. */
+    readonly httpsPort?: number;
     /** Commands that enable modules, the config and the site. */
     readonly enable: readonly (readonly string[])[];
     /** Commands that take the distro's default site away; may fail. */
@@ -89,6 +91,22 @@ export type RecipeStep =
   }
   /** Writes `Define <variable> <nproc>` to path: the host's CPU count, read by the config at Apache start. */
   | { readonly kind: 'hostFacts'; readonly path: string; readonly cpusVariable: string }
+  /**
+   * A certificate kept in SSM: root fetches the two parameters with the AWS client
+   * (as the secrets step does) and writes them into root-only PEM files.
+   */
+  | {
+    readonly kind: 'ssmCertificate'; readonly python: string; readonly client: string;
+    /** The bundle's list of the two parameters (ARNs only). */
+    readonly spec: string;
+    readonly dir: string; readonly certificateFile: string; readonly privateKeyFile: string;
+  }
+  /**
+   * ACME: mod_md stages a new certificate, Apache serves it only after a graceful
+   * restart. A timer does that whenever one is staged; at first boot the recipe
+   * waits for the first certificate (bounded) and activates it.
+   */
+  | { readonly kind: 'acmeActivation'; readonly mode: StartMode; readonly mdStoreDir: string; readonly domain: string; readonly waitSec: number; readonly service: string; readonly ctl: string }
   | { readonly kind: 'configTest'; readonly argv: readonly string[] }
   /**
    * nftables rules rejecting these users' packets to the metadata addresses, loaded now
@@ -128,10 +146,36 @@ export function venvBuild(venv: VenvSpec, python: string, dir: string, files: { 
   };
 }
 
+/**
+ * A part of the recipe that a container image builds as its own layer, so a
+ * change to the app code reruns only the app phase. Phases run in order; a VM
+ * runs them all as one script. Where a new step goes: packages, users and
+ * directories in `system`; anything read from the venv's own inputs in its
+ * `venv:<name>` phase; code, config and what depends on them in `app`.
+ */
+export interface RecipePhase {
+  /** 'system', 'venv:<venv name>' or 'app'. */
+  readonly name: string;
+  /** Bundle paths (files or directories) the phase reads; a Dockerfile copies only these before running it. */
+  readonly inputs: readonly string[];
+  /**
+   * The one directory the phase produces when it depends on nothing but `system`:
+   * an image may build it in a stage of its own and copy just this directory.
+   * @default - the phase changes the system in place
+   */
+  readonly output?: string;
+  readonly steps: readonly RecipeStep[];
+}
+
 export interface Recipe {
   readonly siteName: string;
   readonly platformId: string;
-  readonly steps: readonly RecipeStep[];
+  readonly phases: readonly RecipePhase[];
+}
+
+/** Every step of the recipe, in the order a single script runs them. */
+export function recipeSteps(recipe: Recipe): RecipeStep[] {
+  return recipe.phases.flatMap((p) => p.steps);
 }
 
 /** Paths inside the bundle, relative to its root. */
@@ -141,15 +185,23 @@ export const BUNDLE = {
   boot: 'boot',
   awsClient: 'aws_client.py',
   secrets: (group: string) => `secrets/${group}.json`,
+  /** The SSM parameters of a site's TLS certificate, in the AWS client's secrets format. */
+  tlsSsm: 'tls/ssm.json',
   serverConf: 'apache/server.conf',
   siteConf: 'apache/site.conf',
   app: (name: string) => `apps/${name}`,
+  /** One phase's script, run by a layered image build. */
+  phaseScript: (phase: string) => `phases/${phase.replace(/:/g, '-')}.sh`,
+  venv: (venv: string) => `venvs/${venv}`,
   requirements: (venv: string) => `venvs/${venv}/requirements.txt`,
   localPackage: (venv: string, file: string) => `venvs/${venv}/packages/${path.basename(file)}`,
 };
 
 /** Modules the rendered config uses beyond those every distro enables. */
 const MODULES = ['wsgi', 'headers', 'reqtimeout', 'alias', 'mime'];
+
+/** How long first provisioning waits for the first ACME certificate. */
+export const ACME_FIRST_CERTIFICATE_WAIT_SEC = 300;
 
 /**
  * The one provisioning recipe of a site, shared by every host type so a
@@ -161,24 +213,26 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
   const inBundle = (rel: string) => path.posix.join(options.bundleDir, rel);
 
   const os = platform.os;
-  const steps: RecipeStep[] = [{
+  const tls = spec.tls ? { spec: spec.tls, facts: tlsFacts(platform) } : undefined;
+  const system: RecipeStep[] = [{
     kind: 'packages', refresh: os.packageManager.refresh, install: os.packageManager.install, clean: os.packageManager.clean,
-    packages: [...platform.systemPackages, ...(options.blockInstanceMetadata ? [os.nftables.package] : [])],
+    packages: [...platform.systemPackages, ...(tls?.facts.packages ?? []), ...(options.blockInstanceMetadata ? [os.nftables.package] : [])],
   }];
   if (platform.modWsgiSource === ModWsgiSource.PIP) {
-    steps.push({ kind: 'pipModWsgi', python: platform.pythonBinary, requirement: platform.modWsgiPackage, dir: `${layout.home}/mod_wsgi`, loadConf: apache.modWsgiLoadConf });
+    system.push({ kind: 'pipModWsgi', python: platform.pythonBinary, requirement: platform.modWsgiPackage, dir: `${layout.home}/mod_wsgi`, loadConf: apache.modWsgiLoadConf });
   }
-  steps.push(platform.modWsgiSource === ModWsgiSource.PIP
+  const checkModWsgi: RecipeStep = platform.modWsgiSource === ModWsgiSource.PIP
     ? { kind: 'checkModWsgiPython', loadConf: apache.modWsgiLoadConf, expected: platform.pythonVersion }
-    : { kind: 'checkModWsgiPython', modWsgiPath: `${apache.modulesDir}/mod_wsgi.so`, expected: platform.pythonVersion });
+    : { kind: 'checkModWsgiPython', modWsgiPath: `${apache.modulesDir}/mod_wsgi.so`, expected: platform.pythonVersion };
+  system.push(checkModWsgi);
   for (const group of spec.groups) {
     if (group.user) {
-      steps.push({ kind: 'user', name: group.user, group: group.group ?? group.user, home: layout.home, shell: os.noLoginShell });
+      system.push({ kind: 'user', name: group.user, group: group.group ?? group.user, home: layout.home, shell: os.noLoginShell });
     }
   }
   if (options.blockInstanceMetadata) {
     const users = [...new Set([...spec.groups.flatMap((g) => (g.user ? [g.user] : [])), apache.user])];
-    steps.push(
+    system.push(
       {
         kind: 'blockInstanceMetadata', table: `cdktf_apache_wsgi_${spec.name.replace(/-/g, '_')}_imds`, users, nft: os.nftables.binary,
         rulesFile: `/etc/cdktf-apache-wsgi/${spec.name}-imds.nft`,
@@ -186,48 +240,64 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
       },
     );
   }
-  steps.push(
+  system.push(
     { kind: 'directory', path: `${layout.home}/apps` },
     { kind: 'directory', path: `${layout.home}/venvs` },
     { kind: 'directory', path: layout.documentRoot },
     { kind: 'directory', path: layout.dataDir },
   );
-  for (const app of spec.apps) {
-    steps.push({ kind: 'installTree', from: inBundle(BUNDLE.app(app.name)), to: layout.appDirs[app.name] });
-  }
-  for (const venv of spec.venvs) {
-    steps.push({
-      kind: 'venv', name: venv.name,
-      ...venvBuild(venv, platform.pythonBinary, layout.venvDirs[venv.name], {
-        requirementsFile: venv.requirementsFile ? inBundle(BUNDLE.requirements(venv.name)) : undefined,
-        localPackages: venv.localPackages.map((p) => inBundle(BUNDLE.localPackage(venv.name, p))),
-      }),
-    });
-  }
-  steps.push({
-    kind: 'bootFiles', from: inBundle(BUNDLE.boot), to: layout.bootDir,
-    files: bootFiles(spec, layout).map((f) => ({ name: f.name, group: f.readers?.group })),
-  });
   for (const group of spec.groups) {
     if (group.dataDirectories.length > 0) {
-      steps.push({ kind: 'directory', path: `${layout.dataDir}/${group.name}` });
+      system.push({ kind: 'directory', path: `${layout.dataDir}/${group.name}` });
     }
     for (const dir of group.dataDirectories) {
-      steps.push({ kind: 'dataDirectory', path: `${layout.dataDir}/${group.name}/${dir.name}`, user: group.user ?? apache.user, group: group.group ?? group.user ?? apache.user });
+      system.push({ kind: 'dataDirectory', path: `${layout.dataDir}/${group.name}/${dir.name}`, user: group.user ?? apache.user, group: group.group ?? group.user ?? apache.user });
     }
   }
+  const phases: RecipePhase[] = [{ name: 'system', inputs: [], steps: system }];
+
+  // Each venv reads only its own inputs, so its layer is rebuilt only when they change.
+  for (const venv of spec.venvs) {
+    const ownFiles = venv.requirementsFile !== undefined || venv.localPackages.length > 0;
+    phases.push({
+      name: `venv:${venv.name}`,
+      inputs: ownFiles ? [BUNDLE.venv(venv.name)] : [],
+      output: layout.venvDirs[venv.name],
+      steps: [
+        // Sets MOD_WSGI_PYTHON, which the venv's version check compares against, in this phase's own shell.
+        checkModWsgi,
+        {
+          kind: 'venv', name: venv.name,
+          ...venvBuild(venv, platform.pythonBinary, layout.venvDirs[venv.name], {
+            requirementsFile: venv.requirementsFile ? inBundle(BUNDLE.requirements(venv.name)) : undefined,
+            localPackages: venv.localPackages.map((p) => inBundle(BUNDLE.localPackage(venv.name, p))),
+          }),
+        },
+      ],
+    });
+  }
+  const app: RecipeStep[] = spec.apps.map((a) => ({ kind: 'installTree', from: inBundle(BUNDLE.app(a.name)), to: layout.appDirs[a.name] }));
+  const boot = bootFiles(spec, layout);
+  app.push({ kind: 'bootFiles', from: inBundle(BUNDLE.boot), to: layout.bootDir, files: boot.map((f) => ({ name: f.name, group: f.readers?.group })) });
   // Build commands write into the new code before it is locked down.
-  steps.push(...appCommands(input, 'build'));
-  for (const app of spec.apps) {
-    const group = groupOf(spec, app);
-    steps.push({ kind: 'protectTree', path: layout.appDirs[app.name], group: group?.group ?? group?.user, publicDirs: app.staticFiles.map((f) => f.directory) });
+  app.push(...appCommands(input, 'build'));
+  for (const a of spec.apps) {
+    const group = groupOf(spec, a);
+    app.push({ kind: 'protectTree', path: layout.appDirs[a.name], group: group?.group ?? group?.user, publicDirs: a.staticFiles.map((f) => f.directory) });
   }
   if (needsHostCpus(spec) && layout.hostFactsFile !== undefined) {
-    steps.push({ kind: 'hostFacts', path: layout.hostFactsFile, cpusVariable: HOST_CPUS_VARIABLE });
+    app.push({ kind: 'hostFacts', path: layout.hostFactsFile, cpusVariable: HOST_CPUS_VARIABLE });
+  }
+  const cert = tls?.spec.certificate;
+  if (cert?.source === 'ssm') {
+    app.push({
+      kind: 'ssmCertificate', python: platform.pythonBinary, client: inBundle(BUNDLE.awsClient), spec: inBundle(BUNDLE.tlsSsm),
+      dir: path.posix.dirname(cert.certificateFile), certificateFile: cert.certificateFile, privateKeyFile: cert.privateKeyFile,
+    });
   }
   const serverConfName = `wsgi-${spec.name}-server`;
   const siteConfName = `wsgi-${spec.name}-site`;
-  steps.push(
+  app.push(
     {
       kind: 'apacheConfig',
       files: [
@@ -237,8 +307,9 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
       listenFile: apache.listenFile,
       listenFileOwned: apache.listenFileOwned,
       port: options.port,
+      httpsPort: tls?.spec.httpsPort,
       enable: [
-        ...(apache.enableModules ? [[...apache.enableModules, ...MODULES]] : []),
+        ...(apache.enableModules ? [[...apache.enableModules, ...MODULES, ...(tls?.facts.modules ?? [])]] : []),
         ...(apache.enableConf ? [[...apache.enableConf, serverConfName]] : []),
         ...(apache.enableSite ? [[...apache.enableSite, siteConfName]] : []),
       ],
@@ -249,17 +320,37 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
   if (options.startMode !== StartMode.NONE) {
     // Secrets are fetched on the host, never shipped; release commands (migrations)
     // run with them before the new code takes traffic.
-    steps.push(...secretSteps(input, options));
-    steps.push(...appCommands(input, 'release'));
-    steps.push(
-      { kind: 'start', mode: options.startMode, service: apache.service, ctl: apache.ctl },
-      {
-        kind: 'healthCheck', python: platform.pythonBinary, probe: inBundle(BUNDLE.healthProbe), host: spec.serverName,
-        checks: healthChecks(spec, `http://127.0.0.1:${options.port}`),
-      },
-    );
+    app.push(...secretSteps(input, options));
+    app.push(...appCommands(input, 'release'));
+    app.push({ kind: 'start', mode: options.startMode, service: apache.service, ctl: apache.ctl });
+    if (cert?.source === 'acme') {
+      app.push({
+        kind: 'acmeActivation', mode: options.startMode, mdStoreDir: tls!.facts.mdStoreDir, domain: cert.domains[0],
+        waitSec: ACME_FIRST_CERTIFICATE_WAIT_SEC, service: apache.service, ctl: apache.ctl,
+      });
+    }
+    app.push({
+      kind: 'healthCheck', python: platform.pythonBinary, probe: inBundle(BUNDLE.healthProbe), host: spec.serverName,
+      // With TLS, plain HTTP only redirects: the apps are checked over HTTPS.
+      checks: healthChecks(spec, tls ? `https://127.0.0.1:${tls.spec.httpsPort}` : `http://127.0.0.1:${options.port}`),
+    });
   }
-  return { siteName: spec.name, platformId: platform.id, steps };
+  // Secret references and their client are read only where the recipe resolves secrets (not in an image).
+  const secretInputs = options.startMode !== StartMode.NONE && groupSecrets(spec).length > 0
+    ? [BUNDLE.awsClient, ...groupSecrets(spec).map(({ group }) => BUNDLE.secrets(group.name))] : [];
+  phases.push({
+    name: 'app',
+    inputs: ['apache', BUNDLE.healthProbe, ...secretInputs, ...(boot.length > 0 ? [BUNDLE.boot] : []), ...spec.apps.map((a) => BUNDLE.app(a.name))],
+    steps: app,
+  });
+  return { siteName: spec.name, platformId: platform.id, phases };
+}
+
+function tlsFacts(platform: Platform) {
+  if (!platform.apache.tls) {
+    throw new Error(`${platform.id}: the platform catalog has no TLS facts for this platform`);
+  }
+  return platform.apache.tls;
 }
 
 /** The secrets each daemon group's apps use, as the bundle's secrets/<group>.json lists them. */

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Testing, TerraformStack } from 'cdktf';
 import { TwoAppsStack } from '../../examples/two-apps/main';
-import { ApacheSite, buildRecipe, DaemonGroup, OperatingSystem, Platform, renderShellScript, shellQuote, StartMode, VirtualEnv, WsgiApp } from '../../lib';
+import { ApacheSite, buildRecipe, DaemonGroup, OperatingSystem, Platform, recipeSteps, renderPhaseScript, renderShellScript, shellQuote, StartMode, VirtualEnv, WsgiApp } from '../../lib';
 import { provisionInputOf } from '../../lib/private/provision-input';
 import { FIXTURE_APP } from '../util';
 
@@ -28,10 +28,35 @@ describe('buildRecipe', () => {
   const site = new TwoAppsStack(Testing.app(), 'two-apps').site;
 
   test('runs the same steps in a fixed order', () => {
-    expect(buildRecipe(provisionInputOf(site), OPTIONS).steps.map((s) => s.kind)).toEqual([
-      'packages', 'checkModWsgiPython', 'user', 'user', 'directory', 'directory', 'directory', 'directory', 'installTree', 'installTree',
-      'venv', 'venv', 'bootFiles', 'protectTree', 'protectTree', 'hostFacts', 'apacheConfig', 'configTest', 'start', 'healthCheck',
+    expect(recipeSteps(buildRecipe(provisionInputOf(site), OPTIONS)).map((s) => s.kind)).toEqual([
+      'packages', 'checkModWsgiPython', 'user', 'user', 'directory', 'directory', 'directory', 'directory',
+      'checkModWsgiPython', 'venv', 'checkModWsgiPython', 'venv',
+      'installTree', 'installTree', 'bootFiles', 'protectTree', 'protectTree', 'hostFacts', 'apacheConfig', 'configTest', 'start', 'healthCheck',
     ]);
+  });
+
+  test('splits into phases: system, one per venv reading only its own files, then the app', () => {
+    const phases = buildRecipe(provisionInputOf(site), OPTIONS).phases;
+    expect(phases.map((p) => [p.name, p.inputs, p.output])).toEqual([
+      ['system', [], undefined],
+      ['venv:api-env', ['venvs/api-env'], '/srv/wsgi/site/venvs/api-env'],
+      ['venv:web-env', ['venvs/web-env'], '/srv/wsgi/site/venvs/web-env'],
+      ['app', ['apache', 'health.py', 'boot', 'apps/api-app', 'apps/web-app'], undefined],
+    ]);
+    expect(phases[1].steps.filter((s) => s.kind === 'venv').map((s) => (s as { dir: string }).dir)).toEqual(['/srv/wsgi/site/venvs/api-env']);
+  });
+
+  test('the phase scripts, run in order, run every command of the one script in the same order', () => {
+    // GIVEN the script a VM runs and the scripts an image build runs one layer at a time
+    const recipe = buildRecipe(provisionInputOf(site), OPTIONS);
+    const commands = (script: string) => script.split('\n').filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith("log 'phase ") && !l.startsWith("log 'site "));
+    const whole = commands(renderShellScript(recipe));
+    const phased = recipe.phases.flatMap((p) => commands(renderPhaseScript(recipe, p)));
+    // THEN they are the same lines once each phase's repeated preamble is set aside
+    const preamble = commands(renderPhaseScript(recipe, { name: 'x', inputs: [], steps: [] }));
+    const strip = (lines: string[]) => lines.filter((l) => !preamble.includes(l));
+    expect(strip(phased)).toEqual(strip(whole));
+    expect(strip(whole).length).toBeGreaterThan(20);
   });
 
   test('records the host CPU count from nproc before the config that reads it is tested', () => {
@@ -40,7 +65,7 @@ describe('buildRecipe', () => {
   });
 
   test('installs the distro packages of the platform', () => {
-    expect(buildRecipe(provisionInputOf(site), OPTIONS).steps[0]).toEqual({
+    expect(recipeSteps(buildRecipe(provisionInputOf(site), OPTIONS))[0]).toEqual({
       kind: 'packages', refresh: ['apt-get', 'update'], install: ['apt-get', 'install', '-y', '--no-install-recommends'],
       clean: ['sh', '-c', 'apt-get clean && rm -rf /var/lib/apt/lists/*'], packages: ['apache2', 'libapache2-mod-wsgi-py3', 'python3.11', 'python3.11-venv'],
     });
@@ -60,7 +85,7 @@ describe('buildRecipe', () => {
     const stack = new TerraformStack(Testing.app(), 'al');
     const pipSite = new ApacheSite(stack, 'Site', { platform: Platform.pipModWsgi({ os: OperatingSystem.AMAZON_LINUX_2023, pythonVersion: '3.11' }), serverName: 'a.example' });
     new WsgiApp(pipSite, 'App', { mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', daemonGroup: new DaemonGroup(pipSite, 'G', { virtualEnv: new VirtualEnv(stack, 'E') }) });
-    const steps = buildRecipe(provisionInputOf(pipSite), OPTIONS).steps;
+    const steps = recipeSteps(buildRecipe(provisionInputOf(pipSite), OPTIONS));
     expect(steps[0]).toEqual({
       kind: 'packages', install: ['dnf', 'install', '-y'], clean: ['dnf', 'clean', 'all'], refresh: undefined,
       packages: ['httpd', 'httpd-devel', 'gcc', 'redhat-rpm-config', 'python3.11', 'python3.11-pip', 'python3.11-devel'],
@@ -87,7 +112,7 @@ describe('recipe venv check, run in a real shell', () => {
       fs.writeFileSync(fakePython, '#!/bin/sh\n# python -m venv DIR: write only what the check reads\nfor last; do :; done\nmkdir -p "$last" && printf "home = /usr/bin\\nversion = 3.12.1\\n" > "$last/pyvenv.cfg"\n', { mode: 0o755 });
       const script = renderShellScript({
         siteName: 'site', platformId: 'test',
-        steps: [{ kind: 'venv', name: 'api-env', python: fakePython, dir: path.join(dir, 'venv'), systemSitePackages: false, withPip: false, requirements: [], localPackages: [], requireHashes: false }],
+        phases: [{ name: 'venv:api-env', inputs: [], steps: [{ kind: 'venv', name: 'api-env', python: fakePython, dir: path.join(dir, 'venv'), systemSitePackages: false, withPip: false, requirements: [], localPackages: [], requireHashes: false }] }],
       });
       // WHEN the rendered recipe runs
       const result = spawnSync('sh', ['-c', script], { env: { ...process.env, MOD_WSGI_PYTHON: '3.11' }, encoding: 'utf8' });

@@ -60,9 +60,9 @@ async function provision(options: DjangoSiteOptions, dbPassword?: string): Promi
   writeBundle(siteBundle(provisionInputOf(djangoSite(source, options)), { port, startMode: StartMode.BACKGROUND, bundleDir: BUNDLE_DIR }), path.join(root, BUNDLE_DIR));
   // Asynchronously: the stand-in answers from this process's event loop.
   const out = await run('chroot', [root, '/bin/sh', `${BUNDLE_DIR}/provision.sh`], {
-      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-      AWS_ACCESS_KEY_ID: FAKE_KEY_ID, AWS_SECRET_ACCESS_KEY: FAKE_SECRET,
-      AWS_ENDPOINT_URL_SSM: aws.url, AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    AWS_ACCESS_KEY_ID: FAKE_KEY_ID, AWS_SECRET_ACCESS_KEY: FAKE_SECRET,
+    AWS_ENDPOINT_URL_SSM: aws.url, AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
   });
   return { root, port, out, aws, source };
 }

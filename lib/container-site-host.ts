@@ -1,0 +1,106 @@
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Construct } from 'constructs';
+import { HOST_CPUS_VARIABLE, needsHostCpus } from './conf/site-spec';
+import { DAEMON_OPTIONS } from './platform/daemon-options';
+import { IMAGE_BUNDLE_DIR } from './private/container';
+import { onStackOutput } from './private/synth-output';
+import { checkInt, propError } from './private/validate';
+import { Bundle, BundleFile, writeBundle } from './provision/bundle';
+import { renderDockerfile } from './provision/dockerfile';
+import { HealthCheck } from './provision/health';
+import { healthChecks, RecipeOptions, StartMode } from './provision/recipe';
+import { SiteHost, SiteHostProps } from './site-host';
+
+/** Props of every host that runs the site as a container. */
+export interface ContainerSiteHostProps extends SiteHostProps {
+  /**
+   * Port Apache listens on inside the container: unprivileged, so nothing needs NET_BIND_SERVICE.
+   * @default 8080
+   */
+  readonly containerPort?: number;
+}
+
+/**
+ * A host that runs the site as a container image built from the site's recipe
+ * (one layer per recipe phase). The build context (Dockerfile + bundle) is
+ * written next to cdk.tf.json under `docker/<site>/`, so cdk.tf.json refers to
+ * it by a relative path.
+ */
+export abstract class ContainerSiteHost extends SiteHost {
+  /** Port Apache listens on inside the container. */
+  public readonly containerPort: number;
+  /** Build context directory, relative to the stack's output directory. */
+  public readonly contextPath: string;
+
+  protected constructor(scope: Construct, id: string, props: ContainerSiteHostProps) {
+    super(scope, id, props);
+    // A container runs wherever it is started: its daemon processes follow that machine's nproc.
+    this.site._addHost(undefined);
+    if (this.site.httpsPort !== undefined) {
+      throw propError(this, 'site', this.site.node.path, 'a site without tls: a container publishes one plain HTTP port; end TLS in front of it (and set trustedProxies)');
+    }
+    this.containerPort = checkInt(this, 'containerPort', props.containerPort ?? 8080, 1024, 65_535);
+    // The image is built without secrets and a container start runs no release step yet:
+    // refuse at synth what would otherwise be skipped without a word.
+    this.node.addValidation({
+      validate: () => this.site.toSpec().apps.flatMap((app) => [
+        ...(app.secrets.length > 0
+          ? [`${this.node.path}: app ${app.name} takes secrets (${app.secrets.map((x) => x.envVar).join(', ')}) from AppSecret, which a container host does not deliver yet; expected a site without AppSecrets here (EcsFargateHost: pass them as its secrets prop)`]
+          : []),
+        ...(app.releaseCommands.length > 0
+          ? [`${this.node.path}: app ${app.name} has releaseCommands, which a container start does not run yet; expected none here (run them as a one-off task before the deploy)`]
+          : []),
+      ]),
+    });
+    this.contextPath = `docker/${this.site.siteName}`;
+    onStackOutput(this, (stackDir) => {
+      const dir = path.join(stackDir, this.contextPath);
+      fs.rmSync(dir, { recursive: true, force: true });
+      writeBundle(this.buildContext(), dir);
+    });
+  }
+
+  /** Files of the build context: Dockerfile plus the bundle under bundle/ (with one script per recipe phase). */
+  public buildContext(): Bundle {
+    const options: RecipeOptions = { port: this.containerPort, startMode: StartMode.NONE, bundleDir: IMAGE_BUNDLE_DIR, logsToStdout: true };
+    const bundle = this.bundle({ ...options, phaseScripts: true });
+    const spec = this.site.toSpec();
+    const dockerfile = renderDockerfile({
+      platform: this.site.platform, recipe: this.recipe(options), bundleDir: IMAGE_BUNDLE_DIR, port: this.containerPort,
+      serverName: spec.serverName, healthChecks: this.healthChecks(),
+      hostFacts: needsHostCpus(spec) ? { file: this.site.deployedLayout().hostFactsFile!, cpusVariable: HOST_CPUS_VARIABLE } : undefined,
+    });
+    const files = new Map<string, BundleFile>([['Dockerfile', { content: Buffer.from(dockerfile), mode: 0o644 }]]);
+    for (const [rel, file] of bundle) {
+      files.set(`bundle/${rel}`, file);
+    }
+    return files;
+  }
+
+  /** SHA-256 of the build context: a new image exactly when something in it changed. */
+  protected contentHash(): string {
+    const hash = crypto.createHash('sha256');
+    for (const [rel, file] of this.buildContext()) {
+      hash.update(rel).update(String(file.mode)).update(file.content);
+    }
+    return hash.digest('hex');
+  }
+
+  /** Every app's health check, against the container's own port. */
+  protected healthChecks(): HealthCheck[] {
+    return healthChecks(this.site.toSpec(), `http://127.0.0.1:${this.containerPort}`);
+  }
+
+  /**
+   * How long a graceful stop may take: Apache's graceful stop ends once every
+   * daemon group has finished its requests or hit its graceful and shutdown timeouts.
+   */
+  protected defaultStopGraceSec(): number {
+    const optionOf = (options: readonly { option: string; value: string | number }[], key: 'gracefulTimeoutSec' | 'shutdownTimeoutSec') =>
+      Number(options.find((o) => o.option === DAEMON_OPTIONS[key].option)?.value ?? DAEMON_OPTIONS[key].default);
+    const groups = this.site.toSpec().groups;
+    return 5 + Math.max(0, ...groups.map((g) => optionOf(g.options, 'gracefulTimeoutSec') + optionOf(g.options, 'shutdownTimeoutSec')));
+  }
+}

@@ -1,0 +1,172 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { Testing, TerraformStack } from 'cdktf';
+import { EcsSiteStack } from '../../examples/ecs-site/main';
+import { ApacheSite, DaemonGroup, Platform, VirtualEnv, WsgiApp } from '../../lib';
+import { EcsFargateHost, EcsFargateHostProps } from '../../lib/aws';
+import { ECR_PUSH_SH } from '../../lib/private/container';
+import { OFFLINE_AWS, synthForTerraform } from '../provision/terraform';
+import { FIXTURE_APP } from '../util';
+
+const values = (json: any, type: string): any[] => Object.values(json.resource?.[type] ?? {});
+const SUBNETS = [{ subnetId: 'subnet-0123456789abcdef0', cidrBlock: '10.0.0.0/24' }, { subnetId: 'subnet-0123456789abcdef1', cidrBlock: '10.0.1.0/24' }];
+const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666';
+
+function offline(stack: TerraformStack): TerraformStack {
+  const provider = stack.node.findAll().find((c) => c instanceof AwsProvider) as AwsProvider;
+  for (const [key, value] of Object.entries(OFFLINE_AWS)) {
+    provider.addOverride(key, value);
+  }
+  return stack;
+}
+
+function hostStack(props: Partial<EcsFargateHostProps> = {}): TerraformStack {
+  const stack = new TerraformStack(Testing.app(), 'ecs');
+  new AwsProvider(stack, 'Aws', { region: 'us-east-1' });
+  const site = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example' });
+  new WsgiApp(site, 'App', { mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', daemonGroup: new DaemonGroup(site, 'G', { virtualEnv: new VirtualEnv(stack, 'E') }) });
+  new EcsFargateHost(stack, 'Host', { site, vpcId: 'vpc-0123456789abcdef0', subnets: SUBNETS, certificateArn: CERT, ...props });
+  return stack;
+}
+
+describe('EcsFargateHost', () => {
+  const example = new EcsSiteStack(Testing.app(), 'ecs-site');
+  const json = JSON.parse(Testing.synth(example, true));
+  const [taskDef] = values(json, 'aws_ecs_task_definition');
+  const [container] = JSON.parse(taskDef.container_definitions);
+
+  test('pushes the image to a private ECR repository with immutable tags, scanned on push', () => {
+    const [repo] = values(json, 'aws_ecr_repository');
+    expect([repo.name, repo.image_tag_mutability, repo.image_scanning_configuration]).toEqual(['site', 'IMMUTABLE', { scan_on_push: true }]);
+    const [push] = values(json, 'terraform_data');
+    // One push per content hash, with every value passed in the environment
+    expect(push.triggers_replace.image).toMatch(/^\$\{aws_ecr_repository\.Host_Repository_[0-9A-F]+\.repository_url\}:[0-9a-f]{12}$/);
+    expect(push.provisioner[0]['local-exec'].command).toBe(ECR_PUSH_SH);
+    expect(push.provisioner[0]['local-exec'].environment).toMatchObject({ CONTEXT: 'docker/site', PLATFORM: 'linux/amd64', IMAGE: push.triggers_replace.image });
+    expect(container.image).toBe(push.triggers_replace.image);
+  });
+
+  test('runs a Fargate task with the given size, its logs in CloudWatch Logs and every app health-checked', () => {
+    expect([taskDef.requires_compatibilities, taskDef.network_mode, taskDef.cpu, taskDef.memory]).toEqual([['FARGATE'], 'awsvpc', '512', '1024']);
+    expect(container.logConfiguration).toEqual({
+      logDriver: 'awslogs',
+      options: { 'awslogs-group': '${aws_cloudwatch_log_group.Host_Logs_949220AB.name}', 'awslogs-region': '${data.aws_region.Host_Region_B051C3D1.name}', 'awslogs-stream-prefix': 'site' },
+    });
+    expect(container.healthCheck).toEqual({
+      command: ['CMD', '/usr/bin/python3.11', '/opt/cdktf-apache-wsgi/site/health.py', 'www.example.com', '200-399,401,403', 'http://127.0.0.1:8080/api', '200-399,401,403', 'http://127.0.0.1:8080/'],
+      interval: 5, timeout: 10, retries: 3, startPeriod: 60,
+    });
+    expect(container.stopTimeout).toBe(25);
+    // Fargate cannot add capabilities: every default but the four Apache needs is dropped
+    expect(container.linuxParameters.capabilities.drop).toEqual(['AUDIT_WRITE', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'MKNOD', 'NET_BIND_SERVICE', 'NET_RAW', 'SETFCAP', 'SETPCAP', 'SYS_CHROOT']);
+  });
+
+  test('secrets come from SSM and Secrets Manager through the task definition, and the execution role reads exactly those', () => {
+    expect(container.secrets).toEqual([
+      { name: 'API_TOKEN', valueFrom: 'arn:aws:ssm:us-east-1:123456789012:parameter/site/api-token' },
+      { name: 'DATABASE_PASSWORD', valueFrom: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:site/db-AbCdEf:password::' },
+    ]);
+    expect(container.environment).toBeUndefined();
+    const [policy] = values(json, 'aws_iam_role_policy');
+    expect(JSON.parse(policy.policy).Statement.map((s: any) => [s.Sid, s.Action, s.Resource])).toEqual([
+      ['EcrLogin', 'ecr:GetAuthorizationToken', '*'],
+      ['EcrPull', ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'], '${aws_ecr_repository.Host_Repository_1F11616B.arn}'],
+      ['Logs', ['logs:CreateLogStream', 'logs:PutLogEvents'], '${aws_cloudwatch_log_group.Host_Logs_949220AB.arn}:*'],
+      ['Parameters', 'ssm:GetParameters', ['arn:aws:ssm:us-east-1:123456789012:parameter/site/api-token']],
+      ['Secrets', 'secretsmanager:GetSecretValue', ['arn:aws:secretsmanager:us-east-1:123456789012:secret:site/db-AbCdEf']],
+    ]);
+    // The app's own role has no permissions until the user grants some
+    expect(values(json, 'aws_iam_role_policy_attachment')).toEqual([]);
+    expect(JSON.stringify(json)).not.toMatch(/AdministratorAccess|"Action":"\*"/);
+  });
+
+  test('rolls deployments with the circuit breaker and rollback, and waits for a steady state', () => {
+    const [service] = values(json, 'aws_ecs_service');
+    expect(service.deployment_circuit_breaker).toEqual({ enable: true, rollback: true });
+    expect([service.deployment_minimum_healthy_percent, service.deployment_maximum_percent, service.wait_for_steady_state]).toEqual([100, 200, true]);
+    expect([service.launch_type, service.desired_count, service.network_configuration.assign_public_ip]).toEqual(['FARGATE', 2, true]);
+    expect(service.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^terraform_data\.Host_ImagePush_/), expect.stringMatching(/^aws_lb_listener_rule\./)]));
+    // A rolled-back deployment fails the deploy instead of reporting success
+    expect(service.lifecycle.postcondition).toEqual([expect.objectContaining({ condition: '${self.task_definition == aws_ecs_task_definition.Host_TaskDefinition_ADDD2992.arn}' })]);
+  });
+
+  test('sits behind the HTTPS load balancer: ip targets, one target group per app on its health path, tasks reachable from it only', () => {
+    const groups = values(json, 'aws_lb_target_group');
+    expect(groups.map((g) => [g.target_type, g.port, g.health_check.path])).toEqual([['ip', 8080, '/api'], ['ip', 8080, '/']]);
+    const [service] = values(json, 'aws_ecs_service');
+    expect(service.load_balancer).toHaveLength(2);
+    const listeners = values(json, 'aws_lb_listener');
+    expect(listeners.map((l) => [l.port, l.protocol]).sort()).toEqual([[443, 'HTTPS'], [80, 'HTTP']]);
+    const taskSg = values(json, 'aws_security_group').find((sg) => /container port from the load balancer only/.test(sg.description));
+    expect(taskSg.ingress).toBeUndefined();
+    const [rule] = values(json, 'aws_vpc_security_group_ingress_rule');
+    expect([rule.from_port, rule.to_port]).toEqual([8080, 8080]);
+  });
+
+  test('the site trusts the load balancer subnets as proxies', () => {
+    const conf = example.host.buildContext().get('bundle/apache/site.conf')!.content.toString();
+    expect(conf).toContain('WSGITrustedProxies 10.0.0.0/24 10.0.1.0/24\n');
+  });
+
+  test.each([
+    ['CPU units Fargate does not offer', { cpu: 300 }, /Host: cpu 300 is invalid; expected Fargate CPU units/],
+    ['memory that does not fit the CPU', { cpu: 256, memoryMiB: 4096 }, /memoryMiB 4096 is invalid; expected for 256 CPU units, 512-2048 MiB in steps of 512/],
+    ['a wildcard secret ARN', { secrets: [{ name: 'X', valueFromArn: 'arn:aws:ssm:us-east-1:123456789012:parameter/*' }] }, /secrets\[0\]\.valueFromArn .* is invalid; expected the ARN of one SSM parameter or Secrets Manager secret/],
+    ['an environment name with a space', { secrets: [{ name: 'A B', valueFromArn: 'arn:aws:ssm:us-east-1:123456789012:parameter/a' }] }, /secrets\[0\]\.name "A B" is invalid/],
+    ['one subnet', { subnets: [SUBNETS[0]] }, /Host: subnets .* is invalid; expected at least two subnets/],
+  ])('fails on %s', (_name, props, message) => {
+    expect(() => hostStack(props as Partial<EcsFargateHostProps>)).toThrow(message);
+  });
+
+  test('the push script skips a tag ECR already has, and otherwise logs in with the token on stdin, builds and pushes', () => {
+    // GIVEN fake aws and docker CLIs that record their arguments and stdin
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'caw-ecr-'));
+    try {
+      const record = (name: string, script: string) => fs.writeFileSync(path.join(dir, name), `#!/bin/sh\necho "${name} $*" >> ${dir}/calls\n${script}\n`, { mode: 0o755 });
+      record('docker', '[ "$1" = login ] && echo "stdin: $(cat)" >> ' + `${dir}/calls; exit 0`);
+      const env = { PATH: `${dir}:/usr/bin:/bin`, AWS_REGION: 'us-east-1', REPOSITORY: 'site', TAG: 'abc', IMAGE: '1.dkr.ecr.us-east-1.amazonaws.com/site:abc', REGISTRY: '1.dkr.ecr.us-east-1.amazonaws.com', PLATFORM: 'linux/amd64', CONTEXT: 'docker/site' };
+      // WHEN the tag is not in ECR yet
+      record('aws', '[ "$2" = describe-images ] && exit 1; echo TOKEN');
+      const pushed = spawnSync('/bin/sh', ['-c', ECR_PUSH_SH], { env, encoding: 'utf8' });
+      // THEN it logs in (token on stdin, never an argument), builds for the task's platform and pushes
+      expect(pushed.status).toBe(0);
+      const calls = fs.readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n');
+      // The two sides of the login pipe run at once: their lines come in either order.
+      expect([calls[0], ...calls.slice(1, 3).sort(), ...calls.slice(3)]).toEqual([
+        'aws ecr describe-images --region us-east-1 --repository-name site --image-ids imageTag=abc',
+        'aws ecr get-login-password --region us-east-1',
+        'docker login --username AWS --password-stdin 1.dkr.ecr.us-east-1.amazonaws.com',
+        'stdin: TOKEN',
+        'docker build --platform linux/amd64 -t 1.dkr.ecr.us-east-1.amazonaws.com/site:abc docker/site',
+        'docker push 1.dkr.ecr.us-east-1.amazonaws.com/site:abc',
+      ]);
+      // WHEN the tag is already there, THEN nothing is built or pushed
+      fs.rmSync(path.join(dir, 'calls'));
+      record('aws', 'exit 0');
+      const skipped = spawnSync('/bin/sh', ['-c', ECR_PUSH_SH], { env, encoding: 'utf8' });
+      expect([skipped.status, skipped.stdout.trim()]).toEqual([0, '1.dkr.ecr.us-east-1.amazonaws.com/site:abc is already in ECR']);
+      expect(fs.readFileSync(path.join(dir, 'calls'), 'utf8').trim()).toBe('aws ecr describe-images --region us-east-1 --repository-name site --image-ids imageTag=abc');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('ecs-site example with real terraform', () => {
+  test('passes terraform validate and plan offline (23 resources)', () => {
+    const run = synthForTerraform((app) => offline(new EcsSiteStack(app, 'ecs-site')));
+    try {
+      run.terraform('init', '-input=false', '-no-color');
+      expect(run.terraform('validate', '-no-color')).toContain('Success! The configuration is valid.');
+      const plan = run.terraform('plan', '-input=false', '-lock=false', '-refresh=false', '-no-color');
+      expect(plan).toContain('Plan: 23 to add, 0 to change, 0 to destroy.');
+      expect(plan).toContain('+ resource "aws_ecs_service" "Host_Service_045380F2"');
+      expect(plan).toContain('+ resource "terraform_data" "Host_ImagePush_EC19A603"');
+    } finally {
+      run.cleanup();
+    }
+  });
+});
