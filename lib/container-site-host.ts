@@ -3,13 +3,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
 import { DAEMON_OPTIONS } from './platform/daemon-options';
+import { IMAGE_BUNDLE_DIR } from './private/container';
+import { onStackOutput } from './private/synth-output';
+import { checkInt } from './private/validate';
 import { Bundle, BundleFile, writeBundle } from './provision/bundle';
 import { renderDockerfile } from './provision/dockerfile';
 import { HealthCheck } from './provision/health';
 import { healthChecks, RecipeOptions, StartMode } from './provision/recipe';
-import { IMAGE_BUNDLE_DIR } from './private/container';
-import { onStackOutput } from './private/synth-output';
-import { checkInt } from './private/validate';
 import { SiteHost, SiteHostProps } from './site-host';
 
 /** Props of every host that runs the site as a container. */

@@ -4,8 +4,8 @@ import { Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { ContainerSiteHost, ContainerSiteHostProps } from './container-site-host';
 import { APACHE_CAPABILITIES } from './private/container';
-import { IMAGE_HEALTH } from './provision/dockerfile';
 import { checkInt, checkPattern } from './private/validate';
+import { IMAGE_HEALTH } from './provision/dockerfile';
 
 export interface DockerHostProps extends ContainerSiteHostProps {
   /** @default 8080 */

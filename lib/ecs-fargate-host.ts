@@ -14,13 +14,13 @@ import { Construct } from 'constructs';
 import { ContainerSiteHost, ContainerSiteHostProps } from './container-site-host';
 import { FleetSubnet } from './ec2-fleet';
 import { HttpsLoadBalancer } from './https-load-balancer';
-import { IMAGE_HEALTH } from './provision/dockerfile';
-import { healthProbeArgs } from './provision/health';
-import { BUNDLE, ProvisionInput } from './provision/recipe';
 import { behindLoadBalancer, siteRoutes, SUBNET_CIDR } from './private/alb-routes';
 import { PARAMETER_ARN } from './private/aws-site';
 import { APACHE_CAPABILITIES, DEFAULT_CONTAINER_CAPABILITIES, ECR_PUSH_SH, IMAGE_BUNDLE_DIR } from './private/container';
 import { checkInt, checkPattern, propError } from './private/validate';
+import { IMAGE_HEALTH } from './provision/dockerfile';
+import { healthProbeArgs } from './provision/health';
+import { BUNDLE, ProvisionInput } from './provision/recipe';
 
 /** A secret the container gets as an environment variable, read by ECS at task start. */
 export interface ContainerSecret {
@@ -242,7 +242,8 @@ export class EcsFargateHost extends ContainerSiteHost {
           // The image's probe over every app's health path; ECS ignores a Dockerfile HEALTHCHECK.
           healthCheck: {
             command: ['CMD', ...probe, ...healthProbeArgs(spec.serverName, this.healthChecks())],
-            interval: IMAGE_HEALTH.intervalSec, timeout: IMAGE_HEALTH.timeoutSec, retries: IMAGE_HEALTH.retries, startPeriod: IMAGE_HEALTH.startPeriodSec,
+            interval: IMAGE_HEALTH.intervalSec, timeout: IMAGE_HEALTH.timeoutSec,
+            retries: IMAGE_HEALTH.retries, startPeriod: IMAGE_HEALTH.startPeriodSec,
           },
           // Apache's graceful stop (the image's STOPSIGNAL) gets this long before SIGKILL; Fargate allows up to 120 s.
           stopTimeout: Math.min(120, this.defaultStopGraceSec()),
@@ -259,7 +260,8 @@ export class EcsFargateHost extends ContainerSiteHost {
     });
 
     // The listener rules route to the apps' target groups: ECS attaches to them only once they exist.
-    const routing: ITerraformDependable[] = [this.loadBalancer.httpsListener, ...this.loadBalancer.node.findAll().filter((c): c is LbListenerRule => c instanceof LbListenerRule)];
+    const rules = this.loadBalancer.node.findAll().filter((c): c is LbListenerRule => c instanceof LbListenerRule);
+    const routing: ITerraformDependable[] = [this.loadBalancer.httpsListener, ...rules];
     this.service = new EcsService(this, 'Service', {
       name: site.siteName,
       cluster: this.cluster.id,
@@ -271,8 +273,12 @@ export class EcsFargateHost extends ContainerSiteHost {
       deploymentMaximumPercent: 200,
       deploymentCircuitBreaker: { enable: true, rollback: true },
       healthCheckGracePeriodSeconds: IMAGE_HEALTH.startPeriodSec,
-      networkConfiguration: { subnets: subnets.map((s) => s.subnetId), securityGroups: [this.securityGroup.id], assignPublicIp: props.assignPublicIp ?? false },
-      loadBalancer: this.loadBalancer.targetGroups.map((tg) => ({ targetGroupArn: tg.arn, containerName: CONTAINER, containerPort: this.containerPort })),
+      networkConfiguration: {
+        subnets: subnets.map((s) => s.subnetId), securityGroups: [this.securityGroup.id], assignPublicIp: props.assignPublicIp ?? false,
+      },
+      loadBalancer: this.loadBalancer.targetGroups.map((tg) => ({
+        targetGroupArn: tg.arn, containerName: CONTAINER, containerPort: this.containerPort,
+      })),
       waitForSteadyState: true,
       propagateTags: 'SERVICE',
       enableEcsManagedTags: true,

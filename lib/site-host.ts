@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
 import { ApacheSite } from './apache-site';
-import { Bundle, BundleOptions, siteBundle } from './provision/bundle';
-import { buildRecipe, ProvisionInput, Recipe, RecipeOptions } from './provision/recipe';
 import { provisionInputOf } from './private/provision-input';
 import { propError } from './private/validate';
+import { Bundle, BundleOptions, siteBundle } from './provision/bundle';
+import { buildRecipe, ProvisionInput, Recipe, RecipeOptions } from './provision/recipe';
 
 /** Props every host of a site takes. */
 export interface SiteHostProps {

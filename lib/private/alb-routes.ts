@@ -12,7 +12,10 @@ export function siteRoutes(apps: readonly { mountPath: string; healthCheckPath: 
   }));
 }
 
-/** ALB's forwarding headers: it sets X-Forwarded-Proto and appends to X-Forwarded-For, and passes a client's X-Forwarded-Host through, so that one is not trusted. */
+/**
+ * ALB's forwarding headers: it sets X-Forwarded-Proto and appends to X-Forwarded-For,
+ * and passes a client's X-Forwarded-Host through, so that one is not trusted.
+ */
 const ALB_HEADERS = ['X-Forwarded-For', 'X-Forwarded-Proto'];
 
 /** A literal IPv4 subnet CIDR block (the site trusts the load balancer nodes in it). */
