@@ -6,7 +6,7 @@ import { Image } from '@cdktf/provider-docker/lib/image';
 import { Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { Bundle, BundleFile, writeBundle } from './provision/bundle';
-import { HOST_CPUS_VARIABLE, needsHostCpus } from './conf/site-spec';
+import { HOST_PROCESSES_VARIABLE, needsHostCpus, PROCESSES_PER_CPU } from './conf/site-spec';
 import { renderDockerfile } from './provision/dockerfile';
 import { healthChecks, StartMode } from './provision/recipe';
 import { onStackOutput } from './private/synth-output';
@@ -90,7 +90,7 @@ export class DockerHost extends SiteHost {
     const dockerfile = renderDockerfile({
       platform: this.site.platform, bundleDir: BUNDLE_DIR, port: this.containerPort, serverName: spec.serverName,
       healthChecks: healthChecks(spec, `http://127.0.0.1:${this.containerPort}`),
-      hostFacts: needsHostCpus(spec) ? { file: this.site.deployedLayout().hostFactsFile!, cpusVariable: HOST_CPUS_VARIABLE } : undefined,
+      hostFacts: needsHostCpus(spec) ? { file: this.site.deployedLayout().hostFactsFile!, variable: HOST_PROCESSES_VARIABLE, processesPerCpu: PROCESSES_PER_CPU } : undefined,
     });
     const files = new Map<string, BundleFile>([['Dockerfile', { content: Buffer.from(dockerfile), mode: 0o644 }]]);
     for (const [rel, file] of bundle) {

@@ -17,7 +17,7 @@ export interface DockerfileOptions {
    * the image runs on machines other than the one that built it.
    * @default - none: the config reads nothing from the host
    */
-  readonly hostFacts?: { readonly file: string; readonly cpusVariable: string };
+  readonly hostFacts?: { readonly file: string; readonly variable: string; readonly processesPerCpu: number };
 }
 
 /**
@@ -37,7 +37,7 @@ export function renderDockerfile(options: DockerfileOptions): string {
     // Apache's graceful stop: requests in flight finish.
     'STOPSIGNAL SIGWINCH',
     `CMD ${JSON.stringify(options.hostFacts
-    ? ['/bin/sh', '-c', `${hostFactsCommand(options.hostFacts.file, options.hostFacts.cpusVariable)} && exec "$@"`, 'sh', ...platform.apache.foregroundCommand]
+    ? ['/bin/sh', '-c', `${hostFactsCommand(options.hostFacts.file, options.hostFacts.variable, options.hostFacts.processesPerCpu)} && exec "$@"`, 'sh', ...platform.apache.foregroundCommand]
     : platform.apache.foregroundCommand)}`,
     '',
   ].join('\n');

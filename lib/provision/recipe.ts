@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { AppSpec, DaemonGroupSpec, HOST_CPUS_VARIABLE, needsHostCpus, SiteLayout, SiteSpec, VenvSpec } from '../conf/site-spec';
+import { AppSpec, DaemonGroupSpec, HOST_PROCESSES_VARIABLE, needsHostCpus, PROCESSES_PER_CPU, SiteLayout, SiteSpec, VenvSpec } from '../conf/site-spec';
 import { ModWsgiSource, Platform } from '../platform/platform';
 import { bootCommand, bootFiles } from './boot';
 import { HealthCheck } from './health';
@@ -77,8 +77,8 @@ export type RecipeStep =
     /** Commands that take the distro's default site away; may fail. */
     readonly disable: readonly (readonly string[])[];
   }
-  /** Writes `Define <variable> <nproc>` to path: the host's CPU count, read by the config at Apache start. */
-  | { readonly kind: 'hostFacts'; readonly path: string; readonly cpusVariable: string }
+  /** Writes `Define <variable> <processesPerCpu x nproc>` to path: daemon processes per group, read by the config at Apache start. */
+  | { readonly kind: 'hostFacts'; readonly path: string; readonly variable: string; readonly processesPerCpu: number }
   | { readonly kind: 'configTest'; readonly argv: readonly string[] }
   | { readonly kind: 'start'; readonly mode: StartMode; readonly service: string; readonly ctl: string }
   | { readonly kind: 'healthCheck'; readonly python: string; readonly probe: string; readonly host: string; readonly checks: readonly HealthCheck[] };
@@ -193,7 +193,7 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
     steps.push({ kind: 'protectTree', path: layout.appDirs[app.name], group: group?.group ?? group?.user, publicDirs: app.staticFiles.map((f) => f.directory) });
   }
   if (needsHostCpus(spec) && layout.hostFactsFile !== undefined) {
-    steps.push({ kind: 'hostFacts', path: layout.hostFactsFile, cpusVariable: HOST_CPUS_VARIABLE });
+    steps.push({ kind: 'hostFacts', path: layout.hostFactsFile, variable: HOST_PROCESSES_VARIABLE, processesPerCpu: PROCESSES_PER_CPU });
   }
   const serverConfName = `wsgi-${spec.name}-server`;
   const siteConfName = `wsgi-${spec.name}-site`;

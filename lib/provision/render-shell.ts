@@ -118,7 +118,7 @@ function renderStep(step: RecipeStep): string[] {
         ...step.disable.map((argv) => `${shellCommand(argv)} >/dev/null 2>&1 || true`),
       ];
     case 'hostFacts':
-      return [`log ${q('recording the host\'s CPU count')}`, hostFactsCommand(step.path, step.cpusVariable)];
+      return [`log ${q('sizing daemon processes from the host\'s CPU count')}`, hostFactsCommand(step.path, step.variable, step.processesPerCpu)];
     case 'configTest':
       return [`log ${q('checking the config')}`, `quiet ${shellCommand(step.argv)}`];
     case 'start':
@@ -131,11 +131,11 @@ function renderStep(step: RecipeStep): string[] {
 }
 
 /**
- * Shell that writes the host facts file (`Define WSGI_HOST_CPUS 4`) from nproc,
- * which counts the CPUs this process may run on (a container's cpuset included).
+ * Shell that writes the host facts file (`Define WSGI_HOST_PROCESSES 4` on 2 CPUs)
+ * from nproc, which counts the CPUs this process may run on (a container's cpuset included).
  */
-export function hostFactsCommand(file: string, cpusVariable: string): string {
-  return `printf 'Define %s %s\\n' ${q(cpusVariable)} "$(nproc)" > ${q(file)}`;
+export function hostFactsCommand(file: string, variable: string, processesPerCpu: number): string {
+  return `printf 'Define %s %s\\n' ${q(variable)} "$((${Math.trunc(processesPerCpu)} * $(nproc)))" > ${q(file)}`;
 }
 
 /** Directories from `base` (exclusive) down to `base/rel`'s parent, which must be passable. */
