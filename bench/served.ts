@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Testing, TerraformStack } from 'cdktf';
-import { ApacheSite, AppProfile, DaemonGroup, Platform, startLocalSite, VirtualEnv, WsgiApp } from '../lib';
+import { ApacheSite, AppProfile, DaemonGroup, Platform, PROCESSES_PER_CPU, startLocalSite, VirtualEnv, WsgiApp } from '../lib';
 import { PeerApp, peersAvailable, RunningServer, startGunicornPeer, startUwsgiPeer } from './peers';
 import { runWrk, WrkResult } from './wrk';
 
@@ -104,13 +104,13 @@ export function benchVenv(print: (l: string) => void): string {
 /** Every target for one app: the default, the sweep, the CPU-bound profile, embedded mode and the peers. */
 function targetsFor(app: AppName, quick: boolean, peer: PeerApp, available: ReturnType<typeof peersAvailable>): Target[] {
   const cpus = os.availableParallelism();
-  const targets: Target[] = [apacheTarget(app, `library default (${cpus} x ${AppProfile.IO_BOUND.threadsPerProcess})`, 'default', {})];
+  const targets: Target[] = [apacheTarget(app, `library default (${PROCESSES_PER_CPU * cpus} x ${AppProfile.IO_BOUND.threadsPerProcess})`, 'default', {})];
   for (const p of quick ? [1, 2, 4] : [1, 2, 4]) {
-    for (const t of quick ? [5, 64] : [5, 16, 64]) {
+    for (const t of quick ? [5, 32] : [5, 32, 64]) {
       targets.push(apacheTarget(app, `library p=${p} t=${t}`, 'library', { processes: p, threads: t }));
     }
   }
-  targets.push(apacheTarget(app, `library profile CPU_BOUND (${cpus} x ${AppProfile.CPU_BOUND.threadsPerProcess})`, 'library', { profile: AppProfile.CPU_BOUND }));
+  targets.push(apacheTarget(app, `library profile CPU_BOUND (${PROCESSES_PER_CPU * cpus} x ${AppProfile.CPU_BOUND.threadsPerProcess})`, 'library', { profile: AppProfile.CPU_BOUND }));
   targets.push(apacheTarget(app, 'mod_wsgi embedded mode (same Apache)', 'embedded', { embedded: { venv: peer.venv } }));
   const workers = 2 * cpus + 1;
   if (available.nginx && available.gunicorn) {

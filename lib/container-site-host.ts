@@ -2,7 +2,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
-import { HOST_CPUS_VARIABLE, needsHostCpus } from './conf/site-spec';
+import { HOST_PROCESSES_VARIABLE, needsHostCpus, PROCESSES_PER_CPU } from './conf/site-spec';
 import { DAEMON_OPTIONS } from './platform/daemon-options';
 import { IMAGE_BUNDLE_DIR } from './private/container';
 import { onStackOutput } from './private/synth-output';
@@ -70,7 +70,9 @@ export abstract class ContainerSiteHost extends SiteHost {
     const dockerfile = renderDockerfile({
       platform: this.site.platform, recipe: this.recipe(options), bundleDir: IMAGE_BUNDLE_DIR, port: this.containerPort,
       serverName: spec.serverName, healthChecks: this.healthChecks(),
-      hostFacts: needsHostCpus(spec) ? { file: this.site.deployedLayout().hostFactsFile!, cpusVariable: HOST_CPUS_VARIABLE } : undefined,
+      hostFacts: needsHostCpus(spec)
+        ? { file: this.site.deployedLayout().hostFactsFile!, variable: HOST_PROCESSES_VARIABLE, processesPerCpu: PROCESSES_PER_CPU }
+        : undefined,
     });
     const files = new Map<string, BundleFile>([['Dockerfile', { content: Buffer.from(dockerfile), mode: 0o644 }]]);
     for (const [rel, file] of bundle) {

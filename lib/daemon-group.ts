@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { ApacheSite } from './apache-site';
 import { AppProfile } from './app-profile';
 import { AppSecret } from './app-secret';
-import { DaemonGroupSpec, DaemonOptionSpecValue, DataDirectorySpec, SecretSpec } from './conf/site-spec';
+import { DaemonGroupSpec, DaemonOptionSpecValue, DataDirectorySpec, PROCESSES_PER_CPU, SecretSpec } from './conf/site-spec';
 import { DaemonProcessOptions } from './daemon-process-options';
 import { PROCESSES_RANGE, THREADS_RANGE } from './platform/daemon-options';
 import { checkUnprivilegedGroup, resolveDaemonOptions } from './private/daemon-options';
@@ -23,8 +23,8 @@ export interface DaemonGroupProps extends DaemonProcessOptions {
   /**
    * Number of daemon processes (wsgi.multiprocess is then True, even for 1).
    * The group never grows under load: plan capacity here or leave it to the host.
-   * @default - one per CPU of the host: the vCPUs of an Ec2Host's instance type at
-   * synth, else the host's `nproc` read when it is provisioned (Docker, local runs)
+   * @default - two per CPU of the host: from the vCPUs of an Ec2Host's instance type
+   * at synth, else from the host's `nproc` when it is provisioned (Docker, local runs)
    */
   readonly processes?: number;
   /**
@@ -36,7 +36,7 @@ export interface DaemonGroupProps extends DaemonProcessOptions {
    * Request threads per process. processes x threads must cover the requests in
    * flight at peak (peak req/s x mean latency, Little's law); it is also the most
    * database connections the group opens at once.
-   * @default - the profile's threadsPerProcess (64 for IO_BOUND, 8 for CPU_BOUND)
+   * @default - the profile's threadsPerProcess (32 for IO_BOUND, 4 for CPU_BOUND)
    */
   readonly threads?: number;
   /**
@@ -224,7 +224,8 @@ export class DaemonGroup extends Construct {
    * reports at synth; undefined when only the host knows (read there from nproc).
    */
   public get resolvedProcesses(): number | undefined {
-    return this.processes ?? this.site.hostCpus;
+    const cpus = this.site.hostCpus;
+    return this.processes ?? (cpus === undefined ? undefined : PROCESSES_PER_CPU * cpus);
   }
 
   /** Total request threads: processes x threads (a host-sized group counts one process). */

@@ -8,7 +8,7 @@ describe('DaemonGroup', () => {
     const group = newGroup(site, 'Api');
     expect(group.name).toBe('api');
     expect(group.profile).toBe(AppProfile.IO_BOUND);
-    expect(group.threads).toBe(64);
+    expect(group.threads).toBe(32);
     expect(group.processes).toBeUndefined();
     expect(group.toSpec().processesFromHostCpus).toBe(true);
     expect(group.user).toBe('wsgi-api');

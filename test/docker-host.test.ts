@@ -39,7 +39,7 @@ describe('DockerHost', () => {
     expect(dockerfile).toContain('RUN ["sh","/opt/cdktf-apache-wsgi/site/phases/system.sh"]\n');
     // The host's CPU count is recorded at every start (the image runs elsewhere than it was built), then
     // exec: Apache is PID 1 and gets docker stop's SIGWINCH (verified: stop in < 1 s, exit 0)
-    expect(dockerfile).toContain('CMD ["/bin/sh","-c","printf \'Define %s %s\\\\n\' WSGI_HOST_CPUS \\"$(nproc)\\" > /srv/wsgi/site/host.conf && exec \\"$@\\"","sh",'
+    expect(dockerfile).toContain('CMD ["/bin/sh","-c","printf \'Define %s %s\\\\n\' WSGI_HOST_PROCESSES \\"$((2 * $(nproc)))\\" > /srv/wsgi/site/host.conf && exec \\"$@\\"","sh",'
       + '"/bin/sh","-c",". /etc/apache2/envvars && mkdir -p \\"$APACHE_RUN_DIR\\" \\"$APACHE_LOCK_DIR\\" && exec /usr/sbin/apache2 -D FOREGROUND"]\n');
   });
 

@@ -1,7 +1,8 @@
-import { AppProfile, ec2InstanceVcpus, hostFactsConf, option, renderConf, directive, standaloneConf, variable, WsgiApp } from '../lib';
+import { AppProfile, hostFactsConf, option, renderConf, directive, standaloneConf, variable, WsgiApp } from '../lib';
 import { FIXTURE_APP, newGroup, newSite } from './util';
 import { Ec2Host } from '../lib/aws';
 import { DockerHost } from '../lib/docker';
+import { ec2InstanceVcpus } from '../lib/platform/instance-types';
 
 function siteWith(props: Parameters<typeof newGroup>[2] = {}) {
   const { stack, site } = newSite();
@@ -11,12 +12,12 @@ function siteWith(props: Parameters<typeof newGroup>[2] = {}) {
 }
 
 describe('threads from the app profile', () => {
-  test('an I/O-bound app (the default) gets 64 threads per process', () => {
-    expect(siteWith().group.threads).toBe(64);
+  test('an I/O-bound app (the default) gets 32 threads per process', () => {
+    expect(siteWith().group.threads).toBe(32);
   });
 
-  test('a CPU-bound app gets 8 threads per process', () => {
-    expect(siteWith({ profile: AppProfile.CPU_BOUND }).group.threads).toBe(8);
+  test('a CPU-bound app gets 4 threads per process', () => {
+    expect(siteWith({ profile: AppProfile.CPU_BOUND }).group.threads).toBe(4);
   });
 
   test('explicit threads win over the profile', () => {
@@ -33,18 +34,18 @@ describe('processes from the host', () => {
   test('with no host known at synth, processes= reads the host CPU count Apache gets from the host facts file', () => {
     const { site } = siteWith();
     const files = site.renderConfigFiles();
-    expect(files['site.conf']).toMatch(/WSGIDaemonProcess api .* processes=\$\{WSGI_HOST_CPUS\} threads=64 /);
+    expect(files['site.conf']).toMatch(/WSGIDaemonProcess api .* processes=\$\{WSGI_HOST_PROCESSES\} threads=32 /);
     expect(files['server.conf']).toContain('\nInclude /srv/wsgi/site/host.conf\n');
   });
 
-  test('an Ec2Host of a known instance type fixes processes at synth: the config names no host variable', () => {
+  test('an Ec2Host of a known instance type fixes processes at synth (2 per vCPU): the config names no host variable', () => {
     const { stack, site } = siteWith();
     new Ec2Host(stack, 'Host', { site, amiId: 'ami-12345678', instanceType: 'c6i.2xlarge' });
     const files = site.renderConfigFiles();
-    expect(files['site.conf']).toMatch(/WSGIDaemonProcess api .* processes=8 threads=64 /);
-    expect(files['site.conf']).not.toContain('WSGI_HOST_CPUS');
+    expect(files['site.conf']).toMatch(/WSGIDaemonProcess api .* processes=16 threads=32 /);
+    expect(files['site.conf']).not.toContain('WSGI_HOST_PROCESSES');
     expect(files['server.conf']).not.toContain('Include');
-    // 10 + 1.5 x 8 x 64 = 778 Apache workers, in two children of 389
+    // 10 + 1.5 x 16 x 32 = 778 Apache workers, in two children of 389
     expect(site.maxRequestWorkers).toBe(778);
     expect(files['server.conf']).toContain('    ThreadsPerChild 389\n');
   });
@@ -52,7 +53,7 @@ describe('processes from the host', () => {
   test('an Ec2Host of an unknown instance type leaves processes to the host', () => {
     const { stack, site } = siteWith();
     new Ec2Host(stack, 'Host', { site, amiId: 'ami-12345678', instanceType: 'p4d.24xlarge' });
-    expect(site.renderConfigFiles()['site.conf']).toContain('processes=${WSGI_HOST_CPUS}');
+    expect(site.renderConfigFiles()['site.conf']).toContain('processes=${WSGI_HOST_PROCESSES}');
   });
 
   test('a site on an Ec2Host and a DockerHost reads processes on each host', () => {
@@ -60,23 +61,23 @@ describe('processes from the host', () => {
     new Ec2Host(stack, 'Host', { site, amiId: 'ami-12345678', instanceType: 't3.small' });
     new DockerHost(stack, 'Docker', { site });
     expect(site.hostCpus).toBeUndefined();
-    expect(site.renderConfigFiles()['site.conf']).toContain('processes=${WSGI_HOST_CPUS}');
+    expect(site.renderConfigFiles()['site.conf']).toContain('processes=${WSGI_HOST_PROCESSES}');
   });
 
   test('explicit processes win over the host', () => {
     const { stack, site } = siteWith({ processes: 3 });
     new Ec2Host(stack, 'Host', { site, amiId: 'ami-12345678', instanceType: 'c6i.2xlarge' });
-    expect(site.renderConfigFiles()['site.conf']).toMatch(/processes=3 threads=64 /);
+    expect(site.renderConfigFiles()['site.conf']).toMatch(/processes=3 threads=32 /);
   });
 
-  test('a standalone config defines the CPU count itself, before the server settings', () => {
+  test('a standalone config defines the processes itself (2 per CPU), before the server settings', () => {
     const { site } = siteWith();
     const text = renderConf(standaloneConf(site.toSpec(), site.deployedLayout({ hostFactsFile: '/ignored/host.conf' }), {
       serverRoot: '/tmp/x', pidFile: '/tmp/x/pid', listenAddress: '127.0.0.1', port: 8080, modules: {}, errorLog: '/tmp/x/error.log', cpus: 6,
     }));
-    expect(text).toContain('\nDefine WSGI_HOST_CPUS 6\n');
+    expect(text).toContain('\nDefine WSGI_HOST_PROCESSES 12\n');
     expect(text).not.toContain('/ignored/host.conf');
-    expect(text.indexOf('Define WSGI_HOST_CPUS')).toBeLessThan(text.indexOf('WSGIDaemonProcess'));
+    expect(text.indexOf('Define WSGI_HOST_PROCESSES')).toBeLessThan(text.indexOf('WSGIDaemonProcess'));
   });
 });
 
@@ -94,8 +95,8 @@ describe('ec2InstanceVcpus', () => {
 });
 
 describe('host facts', () => {
-  test('hostFactsConf writes the one Define line a host provides', () => {
-    expect(hostFactsConf(4)).toBe('Define WSGI_HOST_CPUS 4\n');
+  test('hostFactsConf writes the one Define line a host provides: 2 processes per CPU', () => {
+    expect(hostFactsConf(4)).toBe('Define WSGI_HOST_PROCESSES 8\n');
   });
 
   test('fails on a CPU count below 1', () => {
@@ -103,7 +104,7 @@ describe('host facts', () => {
   });
 
   test('a variable option renders as ${NAME} and only with a library-style name', () => {
-    expect(renderConf([directive('WSGIDaemonProcess', 'g', option('processes', variable('WSGI_HOST_CPUS')))])).toBe('WSGIDaemonProcess g processes=${WSGI_HOST_CPUS}\n');
+    expect(renderConf([directive('WSGIDaemonProcess', 'g', option('processes', variable('WSGI_HOST_PROCESSES')))])).toBe('WSGIDaemonProcess g processes=${WSGI_HOST_PROCESSES}\n');
     expect(() => renderConf([directive('X', option('processes', variable('A}; Require all granted')))])).toThrow(/not a valid Apache variable name/);
   });
 });

@@ -1,6 +1,6 @@
 import { blank, comment, ConfArg, ConfNode, directive, option, section, variable } from './model';
 import { renderConf } from './render';
-import { AppSpec, DaemonGroupSpec, HOST_CPUS_VARIABLE, needsHostCpus, SiteLayout, SiteSpec } from './site-spec';
+import { AppSpec, DaemonGroupSpec, HOST_PROCESSES_VARIABLE, needsHostCpus, SiteLayout, SiteSpec } from './site-spec';
 import { httpsRedirectConf, tlsServerConf, tlsVhostConf } from './tls';
 
 const LOG_FORMAT = '%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %D';
@@ -59,7 +59,7 @@ function hostFacts(spec: SiteSpec, layout: SiteLayout): ConfNode[] {
     return [];
   }
   return [
-    comment(`${HOST_CPUS_VARIABLE}: the host's CPU count, written by provisioning (nproc); daemon processes follow it.`),
+    comment(`${HOST_PROCESSES_VARIABLE}: daemon processes per group, 2 per CPU, written by provisioning from the host's nproc.`),
     directive('Include', layout.hostFactsFile),
   ];
 }
@@ -177,7 +177,7 @@ function daemonProcess(group: DaemonGroupSpec, layout: SiteLayout) {
   }
   args.push(option('home', layout.home), option('python-home', layout.venvDirs[group.venvName]));
   if (group.processesFromHostCpus) {
-    args.push(option('processes', variable(HOST_CPUS_VARIABLE)));
+    args.push(option('processes', variable(HOST_PROCESSES_VARIABLE)));
   } else if (group.processes !== undefined) {
     args.push(option('processes', group.processes));
   }

@@ -17,8 +17,8 @@ export interface DaemonGroupSpec {
    */
   readonly processes?: number;
   /**
-   * true: one process per CPU of the host, read when Apache starts from the
-   * HOST_CPUS_VARIABLE Define that provisioning writes (from `nproc`) into
+   * true: PROCESSES_PER_CPU processes per CPU of the host, read when Apache starts from the
+   * HOST_PROCESSES_VARIABLE Define that provisioning writes (from `nproc`) into
    * SiteLayout.hostFactsFile. The rendered config stays the same on every host.
    */
   readonly processesFromHostCpus?: boolean;
@@ -184,8 +184,16 @@ export interface SiteLayout {
   readonly mdStoreDir?: string;
 }
 
-/** Apache variable holding the host's CPU count (`Define WSGI_HOST_CPUS 4`). */
-export const HOST_CPUS_VARIABLE = 'WSGI_HOST_CPUS';
+/** Apache variable holding the daemon processes a host runs per group (`Define WSGI_HOST_PROCESSES 4`). */
+export const HOST_PROCESSES_VARIABLE = 'WSGI_HOST_PROCESSES';
+
+/**
+ * Daemon processes per CPU. Two, as gunicorn's (2 x cores) + 1: a process waiting
+ * on its database or on the socket to Apache leaves its core to another, and Apache
+ * itself takes CPU. On 2 CPUs the Django benchmark view served the most with 4
+ * processes in both runs (bench/served.ts).
+ */
+export const PROCESSES_PER_CPU = 2;
 
 /** True when some daemon group takes its process count from the host. */
 export function needsHostCpus(spec: Pick<SiteSpec, 'groups'>): boolean {
@@ -193,14 +201,14 @@ export function needsHostCpus(spec: Pick<SiteSpec, 'groups'>): boolean {
 }
 
 /**
- * The host facts file: what provisioning writes on the host (`nproc` there; the
- * shell form is `printf 'Define WSGI_HOST_CPUS %s\n' "$(nproc)"`).
+ * The host facts file: what provisioning writes on the host, from `nproc` there
+ * (hostFactsCommand in lib/provision/render-shell.ts is its shell form).
  */
 export function hostFactsConf(cpus: number): string {
   if (!Number.isInteger(cpus) || cpus < 1) {
     throw new Error(`host CPU count ${cpus} is invalid; expected an integer of at least 1`);
   }
-  return `Define ${HOST_CPUS_VARIABLE} ${cpus}\n`;
+  return `Define ${HOST_PROCESSES_VARIABLE} ${PROCESSES_PER_CPU * cpus}\n`;
 }
 
 /**

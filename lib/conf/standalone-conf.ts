@@ -1,7 +1,7 @@
 import * as os from 'os';
 import { blank, comment, ConfNode, directive } from './model';
 import { serverConf, vhostConf } from './site-conf';
-import { HOST_CPUS_VARIABLE, needsHostCpus, SiteLayout, SiteSpec } from './site-spec';
+import { HOST_PROCESSES_VARIABLE, needsHostCpus, PROCESSES_PER_CPU, SiteLayout, SiteSpec } from './site-spec';
 
 /** Modules a standalone site config loads, beyond those compiled into httpd. */
 export const STANDALONE_MODULES: readonly string[] = [
@@ -52,7 +52,7 @@ export function standaloneConf(siteSpec: SiteSpec, layout: SiteLayout, host: Sta
     nodes.push(directive('User', host.user), directive('Group', host.group ?? host.user));
   }
   if (needsHostCpus(spec)) {
-    nodes.push(directive('Define', HOST_CPUS_VARIABLE, host.cpus ?? os.availableParallelism()));
+    nodes.push(directive('Define', HOST_PROCESSES_VARIABLE, PROCESSES_PER_CPU * (host.cpus ?? os.availableParallelism())));
   }
   nodes.push(
     blank(),

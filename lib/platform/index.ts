@@ -1,4 +1,3 @@
 export * from './daemon-options';
 export * from './platform';
 export * from './version';
-export * from './instance-types';

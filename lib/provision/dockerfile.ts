@@ -20,7 +20,7 @@ export interface DockerfileOptions {
    * the image runs on machines other than the one that built it.
    * @default - none: the config reads nothing from the host
    */
-  readonly hostFacts?: { readonly file: string; readonly cpusVariable: string };
+  readonly hostFacts?: { readonly file: string; readonly variable: string; readonly processesPerCpu: number };
 }
 
 /**
@@ -71,7 +71,7 @@ export function renderDockerfile(options: DockerfileOptions): string {
     'STOPSIGNAL SIGWINCH',
     // The image runs on machines other than the one that built it: the host facts file is rewritten at every start.
     `CMD ${json(options.hostFacts
-      ? ['/bin/sh', '-c', `${hostFactsCommand(options.hostFacts.file, options.hostFacts.cpusVariable)} && exec "$@"`, 'sh', ...platform.apache.foregroundCommand]
+      ? ['/bin/sh', '-c', `${hostFactsCommand(options.hostFacts.file, options.hostFacts.variable, options.hostFacts.processesPerCpu)} && exec "$@"`, 'sh', ...platform.apache.foregroundCommand]
       : platform.apache.foregroundCommand)}`,
   );
   for (const phase of rest) {

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { AppSpec, DaemonGroupSpec, HOST_CPUS_VARIABLE, needsHostCpus, SecretSpec, SiteLayout, SiteSpec, VenvSpec } from '../conf/site-spec';
+import { AppSpec, DaemonGroupSpec, HOST_PROCESSES_VARIABLE, needsHostCpus, PROCESSES_PER_CPU, SecretSpec, SiteLayout, SiteSpec, VenvSpec } from '../conf/site-spec';
 import { ModWsgiSource, Platform } from '../platform/platform';
 import { bootCommand, bootFiles, secretsFile } from './boot';
 import { HealthCheck } from './health';
@@ -89,8 +89,8 @@ export type RecipeStep =
     /** Commands that take the distro's default site away; may fail. */
     readonly disable: readonly (readonly string[])[];
   }
-  /** Writes `Define <variable> <nproc>` to path: the host's CPU count, read by the config at Apache start. */
-  | { readonly kind: 'hostFacts'; readonly path: string; readonly cpusVariable: string }
+  /** Writes `Define <variable> <processesPerCpu x nproc>` to path: daemon processes per group, read by the config at Apache start. */
+  | { readonly kind: 'hostFacts'; readonly path: string; readonly variable: string; readonly processesPerCpu: number }
   /**
    * A certificate kept in SSM: root fetches the two parameters with the AWS client
    * (as the secrets step does) and writes them into root-only PEM files.
@@ -286,7 +286,7 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
     app.push({ kind: 'protectTree', path: layout.appDirs[a.name], group: group?.group ?? group?.user, publicDirs: a.staticFiles.map((f) => f.directory) });
   }
   if (needsHostCpus(spec) && layout.hostFactsFile !== undefined) {
-    app.push({ kind: 'hostFacts', path: layout.hostFactsFile, cpusVariable: HOST_CPUS_VARIABLE });
+    app.push({ kind: 'hostFacts', path: layout.hostFactsFile, variable: HOST_PROCESSES_VARIABLE, processesPerCpu: PROCESSES_PER_CPU });
   }
   const cert = tls?.spec.certificate;
   if (cert?.source === 'ssm') {

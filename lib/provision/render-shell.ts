@@ -139,7 +139,7 @@ function renderStep(step: RecipeStep): string[] {
     case 'blockInstanceMetadata':
       return renderMetadataBlock(step);
     case 'hostFacts':
-      return [`log ${q('recording the host\'s CPU count')}`, hostFactsCommand(step.path, step.cpusVariable)];
+      return [`log ${q('recording the host\'s CPU count')}`, hostFactsCommand(step.path, step.variable, step.processesPerCpu)];
     case 'ssmCertificate': {
       // Fetched by root with the instance role into a 0600 file, split into the two PEM files; never printed.
       const fetched = `${step.dir}/ssm.json.new`;
@@ -207,11 +207,11 @@ function renderMetadataBlock(step: Extract<RecipeStep, { kind: 'blockInstanceMet
 }
 
 /**
- * Shell that writes the host facts file (`Define WSGI_HOST_CPUS 4`) from nproc,
- * which counts the CPUs this process may run on (a container's cpuset included).
+ * Shell that writes the host facts file (`Define WSGI_HOST_PROCESSES 4` on 2 CPUs)
+ * from nproc, which counts the CPUs this process may run on (a container's cpuset included).
  */
-export function hostFactsCommand(file: string, cpusVariable: string): string {
-  return `printf 'Define %s %s\\n' ${q(cpusVariable)} "$(nproc)" > ${q(file)}`;
+export function hostFactsCommand(file: string, variable: string, processesPerCpu: number): string {
+  return `printf 'Define %s %s\\n' ${q(variable)} "$((${Math.trunc(processesPerCpu)} * $(nproc)))" > ${q(file)}`;
 }
 
 /** Writes the certificate and key of the fetched JSON into two 0600 files, each replaced atomically. */

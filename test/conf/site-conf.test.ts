@@ -95,11 +95,11 @@ describe('vhostConf via ApacheSite', () => {
 
   test('renders given processes as a number and the others from the host CPU count', () => {
     const conf = twoAppSite().renderConfigFiles()['site.conf'];
-    expect(conf).toMatch(/WSGIDaemonProcess root .* processes=2 threads=64 /);
-    expect(conf).toMatch(/WSGIDaemonProcess api .* processes=\$\{WSGI_HOST_CPUS\} threads=64 /);
+    expect(conf).toMatch(/WSGIDaemonProcess root .* processes=2 threads=32 /);
+    expect(conf).toMatch(/WSGIDaemonProcess api .* processes=\$\{WSGI_HOST_PROCESSES\} threads=32 /);
   });
 
-  test('server.conf includes the host facts file before any group reads WSGI_HOST_CPUS', () => {
+  test('server.conf includes the host facts file before any group reads WSGI_HOST_PROCESSES', () => {
     const conf = twoAppSite().renderConfigFiles()['server.conf'];
     expect(conf).toContain('\nInclude /srv/wsgi/site/host.conf\n');
   });

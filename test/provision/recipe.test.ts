@@ -59,9 +59,9 @@ describe('buildRecipe', () => {
     expect(strip(whole).length).toBeGreaterThan(20);
   });
 
-  test('records the host CPU count from nproc before the config that reads it is tested', () => {
+  test('records 2 daemon processes per CPU (nproc) before the config that reads them is tested', () => {
     const script = renderShellScript(buildRecipe(provisionInputOf(site), OPTIONS));
-    expect(script).toContain(`printf 'Define %s %s\\n' WSGI_HOST_CPUS "$(nproc)" > /srv/wsgi/site/host.conf\n`);
+    expect(script).toContain(`printf 'Define %s %s\\n' WSGI_HOST_PROCESSES "$((2 * $(nproc)))" > /srv/wsgi/site/host.conf\n`);
   });
 
   test('installs the distro packages of the platform', () => {
