@@ -16,9 +16,9 @@ describe('daemon resource limits on real Apache', () => {
     const env = new VirtualEnv(stack, 'Env');
     const mount = (id: string, group: DaemonGroup) =>
       new WsgiApp(site, `${id}App`, { mountPath: `/${group.name}`, source: LIMITS, scriptFile: 'wsgi.py', daemonGroup: group });
-    mount('Data', new DaemonGroup(site, 'Data', { virtualEnv: env, threads: 2, memoryLimitBytes: 256 * MIB, umask: '0027', cpuPriority: 5 }));
-    mount('Vm', new DaemonGroup(site, 'Vm', { virtualEnv: env, threads: 2, virtualMemoryLimitBytes: 2048 * MIB }));
-    mount('Cpu', new DaemonGroup(site, 'Cpu', { virtualEnv: env, threads: 1, cpuTimeLimitSec: 2, gracefulTimeoutSec: 5 }));
+    mount('Data', new DaemonGroup(site, 'Data', { virtualEnv: env, processes: 1, threads: 2, memoryLimitBytes: 256 * MIB, umask: '0027', cpuPriority: 5 }));
+    mount('Vm', new DaemonGroup(site, 'Vm', { virtualEnv: env, processes: 1, threads: 2, virtualMemoryLimitBytes: 2048 * MIB }));
+    mount('Cpu', new DaemonGroup(site, 'Cpu', { virtualEnv: env, processes: 1, threads: 1, cpuTimeLimitSec: 2, gracefulTimeoutSec: 5 }));
     run = await startLocalSite(site);
   }, 120_000);
 
