@@ -23,7 +23,7 @@ describe('Ec2Host first boot under cloud-init', () => {
   const work = fs.mkdtempSync('/var/tmp/caw-boot-');
   const root = path.join(work, 'root');
   const objects = path.join(work, 's3');
-  const netns = new TestNetns(41);
+  const netns = TestNetns.allocate();
   const procs: Started[] = [];
   let booted: BootedRoot;
   let log = '';

@@ -44,15 +44,29 @@ export class TestNetns {
   public readonly address: string;
   private readonly hostIf: string;
 
-  constructor(index: number) {
+  /**
+   * A namespace under the first free index from a start derived from this process:
+   * other checkouts may run these tests at the same time, and `ip netns add`
+   * fails on a name in use, so each run claims its own names and addresses.
+   */
+  public static allocate(): TestNetns {
+    const start = 16 + (process.pid % 200);
+    for (let k = 0; k < 230; k++) {
+      const index = 16 + ((start - 16 + k) % 230);
+      if (spawnSync('ip', ['netns', 'add', `caw-ns${index}`], { stdio: 'ignore' }).status === 0) {
+        return new TestNetns(index);
+      }
+    }
+    throw new Error('no free test network namespace index');
+  }
+
+  private constructor(index: number) {
     this.name = `caw-ns${index}`;
     this.hostIf = `caw-h${index}`;
     this.hostAddress = `10.213.${index}.1`;
     this.address = `10.213.${index}.2`;
-    this.remove();
     const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
     const inNs = (...args: string[]) => execFileSync('ip', ['netns', 'exec', this.name, 'ip', ...args], { stdio: 'pipe' });
-    ip('netns', 'add', this.name);
     ip('link', 'add', this.hostIf, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', this.name);
     ip('addr', 'add', `${this.hostAddress}/30`, 'dev', this.hostIf);
     ip('link', 'set', this.hostIf, 'up');

@@ -154,8 +154,9 @@ describe('rolling deploy behind HAProxy', () => {
     // GIVEN two provisioned images, v1 and v2 of the same site
     v1Root = provisionedRoot('v1');
     v2Root = provisionedRoot('v2');
-    for (const [i, version] of [[61, 'v1'], [62, 'v1'], [63, 'v2'], [64, 'v2']] as const) {
-      instances.push({ name: `caw-roll-${i}`, netns: new TestNetns(i), version });
+    for (const [i, version] of [[1, 'v1'], [2, 'v1'], [3, 'v2'], [4, 'v2']] as const) {
+      const netns = TestNetns.allocate();
+      instances.push({ name: `caw-roll-${netns.name.slice('caw-ns'.length)}-${i}`, netns, version });
     }
     // AND HAProxy with health checks in front of the two v1 instances; the v2 slots wait in maintenance
     haproxyPort = await freePort();
@@ -235,7 +236,7 @@ describe('rolling deploy behind HAProxy', () => {
     const load = startLoad();
     await sleep(1_000);
     // WHEN one instance is stopped while the load balancer still sends it requests
-    await stopThroughSystemd(instances.find((i) => i.name === 'caw-roll-63')!);
+    await stopThroughSystemd(instances.find((i) => i.version === 'v2')!);
     await sleep(3_000);
     const { sent, statuses } = await load.stop();
     // THEN some requests fail: the measurement above can see failures
