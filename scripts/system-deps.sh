@@ -7,7 +7,7 @@
 #                             systemd-container, haproxy, nftables and iproute2 (the EC2
 #                             first-boot and rolling-deploy roots, their load balancer,
 #                             the metadata-service rule and their network namespaces),
-#                             postgresql and openssl (the Django-on-PostgreSQL and TLS tests)
+#                             postgresql, openssl and curl (the Django-on-PostgreSQL and TLS tests)
 # Runs apt-get as root, or through `sudo -n` (never prompts). Set CAW_SKIP_SYSTEM_DEPS=1
 # to install them yourself.
 set -eu
@@ -15,7 +15,7 @@ set -eu
 mode=${1:-test}
 case "$mode" in
   examples) pkgs="apache2 libapache2-mod-wsgi-py3 python3-venv" ;;
-  test) pkgs="apache2 libapache2-mod-wsgi-py3 python3-venv debootstrap cloud-init git systemd-container haproxy nftables iproute2 postgresql openssl" ;;
+  test) pkgs="apache2 libapache2-mod-wsgi-py3 python3-venv debootstrap cloud-init git systemd-container haproxy nftables iproute2 postgresql openssl curl" ;;
   *) echo "usage: $0 examples|test" >&2; exit 2 ;;
 esac
 
