@@ -5,9 +5,9 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { DataResource, Fn, Lazy, TerraformLocal, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { EC2_BUNDLE_ROOT, Ec2InstanceOptions } from './ec2-host';
-import { HttpsLoadBalancer } from './https-load-balancer';
+import { HttpsLoadBalancer, SiteLoadBalancerOptions } from './https-load-balancer';
 import { ec2InstanceVcpus } from './platform/instance-types';
-import { behindLoadBalancer, siteRoutes, SUBNET_CIDR } from './private/alb-routes';
+import { behindLoadBalancer, siteLoadBalancer, SUBNET_CIDR } from './private/alb-routes';
 import { checkInstanceType, checkParameterArns, checkUserDataSize, InstanceRole, pinsAmi, platformAmi, SiteBundleObject, WAIT_FOR_REFRESH_SH } from './private/aws-site';
 import { checkInt, checkPattern, propError } from './private/validate';
 import { ProvisionInput, StartMode } from './provision/recipe';
@@ -20,7 +20,7 @@ export interface FleetSubnet {
   readonly cidrBlock: string;
 }
 
-export interface Ec2FleetProps extends SiteHostProps, Ec2InstanceOptions {
+export interface Ec2FleetProps extends SiteHostProps, Ec2InstanceOptions, SiteLoadBalancerOptions {
   readonly vpcId: string;
   /**
    * Subnets of the load balancer and the instances: at least two, in different
@@ -33,21 +33,6 @@ export interface Ec2FleetProps extends SiteHostProps, Ec2InstanceOptions {
   readonly maxSize?: number;
   /** @default - minSize */
   readonly desiredCapacity?: number;
-  /** ACM certificate for HTTPS. @default - created for domainName and DNS-validated in hostedZoneId */
-  readonly certificateArn?: string;
-  /** Public DNS name of the site; an alias record is created in hostedZoneId. @default - none (needs certificateArn) */
-  readonly domainName?: string;
-  /** @default - none (needs certificateArn) */
-  readonly hostedZoneId?: string;
-  /** @default 31536000 (one year; 0 turns HSTS off) */
-  readonly hstsMaxAgeSec?: number;
-  /** CIDR blocks allowed to reach the load balancer. @default ['0.0.0.0/0'] */
-  readonly allowedCidrs?: string[];
-  /**
-   * How long a leaving instance keeps serving its requests in flight.
-   * @default - the longest request the site allows: the largest of Apache's Timeout and the daemon groups' request-timeout
-   */
-  readonly deregistrationDelaySec?: number;
   /**
    * Time a new instance has to boot, install and pass its health check before
    * the Auto Scaling group counts it (also the instance refresh's warm-up).
@@ -111,22 +96,13 @@ export class Ec2Fleet extends SiteHost {
     const rootVolumeSizeGb = checkInt(this, 'rootVolumeSizeGb', props.rootVolumeSizeGb ?? 16, 8, 16_384);
     const parameterArns = checkParameterArns(this, props.ssmParameterArns);
     const spec = site.toSpec();
-    const longestRequestSec = Math.max(spec.timeoutSec, ...spec.groups.flatMap((g) => g.options.filter((o) => o.option === 'request-timeout').map((o) => Number(o.value))));
     const tags = { ...props.tags, 'cdktf-apache-wsgi:site': site.siteName };
     this.bundleDir = `${EC2_BUNDLE_ROOT}/${site.siteName}`;
     this.blockMetadata = !(props.allowAppsInstanceMetadata ?? false);
     // Daemon processes follow the instances' vCPUs, known here for the common families.
     site._addHost(ec2InstanceVcpus(instanceType));
 
-    this.loadBalancer = new HttpsLoadBalancer(this, 'LoadBalancer', {
-      vpcId: props.vpcId, subnetIds: subnets.map((s) => s.subnetId), targetPort: site.port,
-      routes: siteRoutes(spec.apps),
-      certificateArn: props.certificateArn, domainName: props.domainName, hostedZoneId: props.hostedZoneId,
-      hstsMaxAgeSec: props.hstsMaxAgeSec, allowedCidrs: props.allowedCidrs,
-      deregistrationDelaySec: props.deregistrationDelaySec ?? longestRequestSec,
-      idleTimeoutSec: Math.max(60, spec.timeoutSec),
-      tags,
-    });
+    this.loadBalancer = siteLoadBalancer(this, spec, props, { vpcId: props.vpcId, subnetIds: subnets.map((s) => s.subnetId), port: site.port, tags });
 
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       description: `${site.siteName}: the site port from the load balancer only`,

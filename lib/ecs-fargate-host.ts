@@ -13,8 +13,8 @@ import { DataResource, Fn, ITerraformDependable, Lazy, TerraformOutput } from 'c
 import { Construct } from 'constructs';
 import { ContainerSiteHost, ContainerSiteHostProps } from './container-site-host';
 import { FleetSubnet } from './ec2-fleet';
-import { HttpsLoadBalancer } from './https-load-balancer';
-import { behindLoadBalancer, siteRoutes, SUBNET_CIDR } from './private/alb-routes';
+import { HttpsLoadBalancer, SiteLoadBalancerOptions } from './https-load-balancer';
+import { behindLoadBalancer, siteLoadBalancer, SUBNET_CIDR } from './private/alb-routes';
 import { PARAMETER_ARN } from './private/aws-site';
 import { APACHE_CAPABILITIES, DEFAULT_CONTAINER_CAPABILITIES, ECR_PUSH_SH, IMAGE_BUNDLE_DIR } from './private/container';
 import { checkInt, checkPattern, propError } from './private/validate';
@@ -33,7 +33,7 @@ export interface ContainerSecret {
   readonly valueFromArn: string;
 }
 
-export interface EcsFargateHostProps extends ContainerSiteHostProps {
+export interface EcsFargateHostProps extends ContainerSiteHostProps, SiteLoadBalancerOptions {
   readonly vpcId: string;
   /**
    * Subnets of the load balancer and the tasks: at least two, in different
@@ -59,21 +59,6 @@ export interface EcsFargateHostProps extends ContainerSiteHostProps {
   readonly secrets?: ContainerSecret[];
   /** @default 30 */
   readonly logRetentionDays?: number;
-  /** ACM certificate for HTTPS. @default - created for domainName and DNS-validated in hostedZoneId */
-  readonly certificateArn?: string;
-  /** Public DNS name of the site; an alias record is created in hostedZoneId. @default - none (needs certificateArn) */
-  readonly domainName?: string;
-  /** @default - none (needs certificateArn) */
-  readonly hostedZoneId?: string;
-  /** @default 31536000 (one year; 0 turns HSTS off) */
-  readonly hstsMaxAgeSec?: number;
-  /** CIDR blocks allowed to reach the load balancer. @default ['0.0.0.0/0'] */
-  readonly allowedCidrs?: string[];
-  /**
-   * How long a leaving task keeps serving its requests in flight before it is stopped.
-   * @default - the longest request the site allows: the largest of Apache's Timeout and the daemon groups' request-timeout
-   */
-  readonly deregistrationDelaySec?: number;
   /** @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -148,19 +133,10 @@ export class EcsFargateHost extends ContainerSiteHost {
         'the ARN of one SSM parameter or Secrets Manager secret (no wildcards)'),
     }));
     const spec = site.toSpec();
-    const longestRequestSec = Math.max(spec.timeoutSec, ...spec.groups.flatMap((g) => g.options.filter((o) => o.option === 'request-timeout').map((o) => Number(o.value))));
     const tags = { ...props.tags, 'cdktf-apache-wsgi:site': site.siteName };
     const region = new DataAwsRegion(this, 'Region');
 
-    this.loadBalancer = new HttpsLoadBalancer(this, 'LoadBalancer', {
-      vpcId: props.vpcId, subnetIds: subnets.map((s) => s.subnetId), targetPort: this.containerPort, targetType: 'ip',
-      routes: siteRoutes(spec.apps),
-      certificateArn: props.certificateArn, domainName: props.domainName, hostedZoneId: props.hostedZoneId,
-      hstsMaxAgeSec: props.hstsMaxAgeSec, allowedCidrs: props.allowedCidrs,
-      deregistrationDelaySec: props.deregistrationDelaySec ?? longestRequestSec,
-      idleTimeoutSec: Math.max(60, spec.timeoutSec),
-      tags,
-    });
+    this.loadBalancer = siteLoadBalancer(this, spec, props, { vpcId: props.vpcId, subnetIds: subnets.map((s) => s.subnetId), port: this.containerPort, targetType: 'ip', tags });
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       description: `${site.siteName}: the container port from the load balancer only`,
       vpcId: props.vpcId,

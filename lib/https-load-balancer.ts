@@ -28,6 +28,25 @@ export interface LoadBalancerRoute {
   readonly healthyHttpCodes?: string;
 }
 
+/** The load balancer settings a site host (Ec2Fleet, EcsFargateHost) passes through. */
+export interface SiteLoadBalancerOptions {
+  /** ACM certificate for HTTPS. @default - created for domainName and DNS-validated in hostedZoneId */
+  readonly certificateArn?: string;
+  /** Public DNS name of the site; an alias record is created in hostedZoneId. @default - none (needs certificateArn) */
+  readonly domainName?: string;
+  /** @default - none (needs certificateArn) */
+  readonly hostedZoneId?: string;
+  /** @default 31536000 (one year; 0 turns HSTS off) */
+  readonly hstsMaxAgeSec?: number;
+  /** CIDR blocks allowed to reach the load balancer. @default ['0.0.0.0/0'] */
+  readonly allowedCidrs?: string[];
+  /**
+   * How long a leaving instance or task keeps serving its requests in flight.
+   * @default - the longest request the site allows: the largest of Apache's Timeout and the daemon groups' request-timeout
+   */
+  readonly deregistrationDelaySec?: number;
+}
+
 export interface HttpsLoadBalancerProps {
   /** VPC of the load balancer and its targets. */
   readonly vpcId: string;

@@ -1,4 +1,6 @@
-import type { LoadBalancerRoute } from '../https-load-balancer';
+import { Construct } from 'constructs';
+import type { SiteSpec } from '../conf/site-spec';
+import { HttpsLoadBalancer, LoadBalancerRoute, SiteLoadBalancerOptions } from '../https-load-balancer';
 import type { ProvisionInput } from '../provision/recipe';
 
 /** Load balancer routes for a site's apps: one target group per app, health-checked on the app's health path. */
@@ -32,4 +34,23 @@ export function behindLoadBalancer(input: ProvisionInput, proxyCidrs: readonly s
       trustedProxyHeaders: spec.trustedProxies.length > 0 ? spec.trustedProxyHeaders : ALB_HEADERS,
     },
   };
+}
+
+/**
+ * The HTTPS load balancer in front of a site's instances or tasks: one route per
+ * app, drained for as long as the site lets a request run, idle timeout no shorter
+ * than Apache's.
+ */
+export function siteLoadBalancer(scope: Construct, spec: SiteSpec, options: SiteLoadBalancerOptions,
+  target: { vpcId: string; subnetIds: string[]; port: number; targetType?: string; tags: Record<string, string> }): HttpsLoadBalancer {
+  const requestTimeouts = spec.groups.flatMap((g) => g.options.filter((o) => o.option === 'request-timeout').map((o) => Number(o.value)));
+  return new HttpsLoadBalancer(scope, 'LoadBalancer', {
+    vpcId: target.vpcId, subnetIds: target.subnetIds, targetPort: target.port, targetType: target.targetType,
+    routes: siteRoutes(spec.apps),
+    certificateArn: options.certificateArn, domainName: options.domainName, hostedZoneId: options.hostedZoneId,
+    hstsMaxAgeSec: options.hstsMaxAgeSec, allowedCidrs: options.allowedCidrs,
+    deregistrationDelaySec: options.deregistrationDelaySec ?? Math.max(spec.timeoutSec, ...requestTimeouts),
+    idleTimeoutSec: Math.max(60, spec.timeoutSec),
+    tags: target.tags,
+  });
 }
