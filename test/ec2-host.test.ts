@@ -7,7 +7,7 @@ import { Testing, TerraformStack } from 'cdktf';
 import { Ec2SiteStack } from '../examples/ec2-site/main';
 import { ApacheSite, AppSecret, DaemonGroup, Platform, VirtualEnv, WsgiApp } from '../lib';
 import { Ec2Host } from '../lib/aws';
-import { OFFLINE_AWS, synthForTerraform } from './provision/terraform';
+import { planOffline } from './provision/terraform';
 import { FIXTURE_APP } from './util';
 
 function resources(stack: TerraformStack, type: string): any[] {
@@ -175,25 +175,11 @@ describe('ec2-site example with real tools', () => {
 
   test('terraform init, validate and plan succeed offline', () => {
     // GIVEN the example with an explicit AMI (an aws_ami lookup needs the AWS API) and offline provider flags
-    const run = synthForTerraform((app) => {
-      const stack = new Ec2SiteStack(app, 'ec2-site', { amiId: 'ami-0123456789abcdef0' });
-      const provider = stack.node.findAll().find((c) => c instanceof AwsProvider) as AwsProvider;
-      for (const [key, value] of Object.entries(OFFLINE_AWS)) {
-        provider.addOverride(key, value);
-      }
-      return stack;
-    });
-    try {
-      // WHEN terraform runs against the local provider mirror
-      run.terraform('init', '-input=false', '-no-color');
-      expect(run.terraform('validate', '-no-color')).toContain('Success! The configuration is valid.');
-      const plan = run.terraform('plan', '-input=false', '-lock=false', '-refresh=false', '-no-color');
-      // THEN the plan creates the 13 resources of an Ec2Host: SG, role, policy, profile, instance, EIP, bucket + 5 bucket settings, object
-      expect(plan).toContain('Plan: 13 to add, 0 to change, 0 to destroy.');
-      expect(plan).toContain('+ resource "aws_eip" "Host_Ip_C0FB1F33"');
-      expect(plan).toContain('+ resource "aws_instance" "Host_Instance_8BCAD32C"');
-    } finally {
-      run.cleanup();
-    }
+    // WHEN terraform init, validate and plan run against the local provider mirror
+    const plan = planOffline((app) => new Ec2SiteStack(app, 'ec2-site', { amiId: 'ami-0123456789abcdef0' }));
+    // THEN the plan creates the 13 resources of an Ec2Host: SG, role, policy, profile, instance, EIP, bucket + 5 bucket settings, object
+    expect(plan).toContain('Plan: 13 to add, 0 to change, 0 to destroy.');
+    expect(plan).toContain('+ resource "aws_eip" "Host_Ip_C0FB1F33"');
+    expect(plan).toContain('+ resource "aws_instance" "Host_Instance_8BCAD32C"');
   });
 });

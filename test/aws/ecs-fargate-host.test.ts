@@ -8,20 +8,13 @@ import { EcsSiteStack } from '../../examples/ecs-site/main';
 import { ApacheSite, DaemonGroup, Platform, VirtualEnv, WsgiApp } from '../../lib';
 import { EcsFargateHost, EcsFargateHostProps } from '../../lib/aws';
 import { ECR_PUSH_SH } from '../../lib/private/container';
-import { OFFLINE_AWS, synthForTerraform } from '../provision/terraform';
+import { planOffline } from '../provision/terraform';
 import { FIXTURE_APP } from '../util';
 
 const values = (json: any, type: string): any[] => Object.values(json.resource?.[type] ?? {});
 const SUBNETS = [{ subnetId: 'subnet-0123456789abcdef0', cidrBlock: '10.0.0.0/24' }, { subnetId: 'subnet-0123456789abcdef1', cidrBlock: '10.0.1.0/24' }];
 const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666';
 
-function offline(stack: TerraformStack): TerraformStack {
-  const provider = stack.node.findAll().find((c) => c instanceof AwsProvider) as AwsProvider;
-  for (const [key, value] of Object.entries(OFFLINE_AWS)) {
-    provider.addOverride(key, value);
-  }
-  return stack;
-}
 
 function hostStack(props: Partial<EcsFargateHostProps> = {}): TerraformStack {
   const stack = new TerraformStack(Testing.app(), 'ecs');
@@ -157,16 +150,9 @@ describe('EcsFargateHost', () => {
 
 describe('ecs-site example with real terraform', () => {
   test('passes terraform validate and plan offline (23 resources)', () => {
-    const run = synthForTerraform((app) => offline(new EcsSiteStack(app, 'ecs-site')));
-    try {
-      run.terraform('init', '-input=false', '-no-color');
-      expect(run.terraform('validate', '-no-color')).toContain('Success! The configuration is valid.');
-      const plan = run.terraform('plan', '-input=false', '-lock=false', '-refresh=false', '-no-color');
-      expect(plan).toContain('Plan: 23 to add, 0 to change, 0 to destroy.');
-      expect(plan).toContain('+ resource "aws_ecs_service" "Host_Service_045380F2"');
-      expect(plan).toContain('+ resource "terraform_data" "Host_ImagePush_EC19A603"');
-    } finally {
-      run.cleanup();
-    }
+    const plan = planOffline((app) => new EcsSiteStack(app, 'ecs-site'));
+    expect(plan).toContain('Plan: 23 to add, 0 to change, 0 to destroy.');
+    expect(plan).toContain('+ resource "aws_ecs_service" "Host_Service_045380F2"');
+    expect(plan).toContain('+ resource "terraform_data" "Host_ImagePush_EC19A603"');
   });
 });

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, TerraformStack } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 
 /** Where this machine's filesystem mirror of hashicorp/aws 5.100.0 lives. */
 export const PLUGIN_DIR = process.env.CAW_TF_PLUGIN_DIR ?? '/opt/tf-plugins';
@@ -46,4 +47,31 @@ export function synthForTerraform(build: (app: App) => TerraformStack): Terrafor
     },
     cleanup: () => fs.rmSync(outdir, { recursive: true, force: true }),
   };
+}
+
+/** The stack with OFFLINE_AWS on its AWS provider: validate and plan need no AWS account. */
+export function offlineAws(stack: TerraformStack): TerraformStack {
+  const provider = stack.node.findAll().find((c) => c instanceof AwsProvider) as AwsProvider;
+  for (const [key, value] of Object.entries(OFFLINE_AWS)) {
+    provider.addOverride(key, value);
+  }
+  return stack;
+}
+
+/**
+ * Synthesizes the stack (made offline), then terraform init, validate (which must
+ * say the configuration is valid) and plan; returns the plan's text.
+ */
+export function planOffline(build: (app: App) => TerraformStack): string {
+  const run = synthForTerraform((app) => offlineAws(build(app)));
+  try {
+    run.terraform('init', '-input=false', '-no-color');
+    const validate = run.terraform('validate', '-no-color');
+    if (!validate.includes('Success! The configuration is valid.')) {
+      throw new Error(`terraform validate did not find the configuration valid:\n${validate}`);
+    }
+    return run.terraform('plan', '-input=false', '-lock=false', '-refresh=false', '-no-color');
+  } finally {
+    run.cleanup();
+  }
 }
