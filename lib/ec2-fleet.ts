@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { EC2_BUNDLE_ROOT, Ec2InstanceOptions } from './ec2-host';
 import { HttpsLoadBalancer, SiteLoadBalancerOptions } from './https-load-balancer';
 import { ec2InstanceVcpus } from './platform/instance-types';
-import { behindLoadBalancer, siteLoadBalancer, SUBNET_CIDR } from './private/alb-routes';
+import { behindLoadBalancer, siteLoadBalancer, SUBNET_CIDR, targetsSecurityGroup } from './private/alb-routes';
 import { checkInstanceType, checkParameterArns, checkUserDataSize, InstanceRole, pinsAmi, platformAmi, SiteBundleObject, WAIT_FOR_REFRESH_SH } from './private/aws-site';
 import { checkInt, checkPattern, propError } from './private/validate';
 import { ProvisionInput, StartMode } from './provision/recipe';
@@ -104,14 +104,9 @@ export class Ec2Fleet extends SiteHost {
 
     this.loadBalancer = siteLoadBalancer(this, spec, props, { vpcId: props.vpcId, subnetIds: subnets.map((s) => s.subnetId), port: site.port, tags });
 
-    this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
-      description: `${site.siteName}: the site port from the load balancer only`,
-      vpcId: props.vpcId,
-      // Package installs at first boot, S3 and SSM need outbound HTTPS/HTTP.
-      egress: [{ description: 'outbound', protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'] }],
-      tags,
+    this.securityGroup = targetsSecurityGroup(this, this.loadBalancer, {
+      description: `${site.siteName}: the site port from the load balancer only`, vpcId: props.vpcId, allowId: 'InstancesFromLoadBalancer', tags,
     });
-    this.loadBalancer.allowFrom('InstancesFromLoadBalancer', this.securityGroup.id);
 
     this.bundleObject = new SiteBundleObject(this, 'Bundle', {
       siteName: site.siteName, bucketName: props.bundleBucketName, tags,

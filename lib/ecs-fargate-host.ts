@@ -14,7 +14,7 @@ import { Construct } from 'constructs';
 import { ContainerSiteHost, ContainerSiteHostProps } from './container-site-host';
 import { FleetSubnet } from './ec2-fleet';
 import { HttpsLoadBalancer, SiteLoadBalancerOptions } from './https-load-balancer';
-import { behindLoadBalancer, siteLoadBalancer, SUBNET_CIDR } from './private/alb-routes';
+import { behindLoadBalancer, siteLoadBalancer, SUBNET_CIDR, targetsSecurityGroup } from './private/alb-routes';
 import { PARAMETER_ARN } from './private/aws-site';
 import { APACHE_CAPABILITIES, DEFAULT_CONTAINER_CAPABILITIES, ECR_PUSH_SH, IMAGE_BUNDLE_DIR } from './private/container';
 import { checkInt, checkPattern, propError } from './private/validate';
@@ -137,14 +137,9 @@ export class EcsFargateHost extends ContainerSiteHost {
     const region = new DataAwsRegion(this, 'Region');
 
     this.loadBalancer = siteLoadBalancer(this, spec, props, { vpcId: props.vpcId, subnetIds: subnets.map((s) => s.subnetId), port: this.containerPort, targetType: 'ip', tags });
-    this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
-      description: `${site.siteName}: the container port from the load balancer only`,
-      vpcId: props.vpcId,
-      // ECR, CloudWatch Logs and SSM / Secrets Manager over HTTPS.
-      egress: [{ description: 'outbound', protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'] }],
-      tags,
+    this.securityGroup = targetsSecurityGroup(this, this.loadBalancer, {
+      description: `${site.siteName}: the container port from the load balancer only`, vpcId: props.vpcId, allowId: 'TasksFromLoadBalancer', tags,
     });
-    this.loadBalancer.allowFrom('TasksFromLoadBalancer', this.securityGroup.id);
 
     this.repository = new EcrRepository(this, 'Repository', {
       name: site.siteName,

@@ -1,3 +1,4 @@
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { Construct } from 'constructs';
 import type { SiteSpec } from '../conf/site-spec';
 import { HttpsLoadBalancer, LoadBalancerRoute, SiteLoadBalancerOptions } from '../https-load-balancer';
@@ -53,4 +54,21 @@ export function siteLoadBalancer(scope: Construct, spec: SiteSpec, options: Site
     idleTimeoutSec: Math.max(60, spec.timeoutSec),
     tags: target.tags,
   });
+}
+
+/**
+ * The security group of the instances or tasks behind a site's load balancer:
+ * inbound only from the load balancer; outbound open for packages, S3, ECR,
+ * CloudWatch Logs and SSM / Secrets Manager over HTTPS/HTTP.
+ */
+export function targetsSecurityGroup(scope: Construct, loadBalancer: HttpsLoadBalancer,
+  options: { description: string; vpcId: string; allowId: string; tags: Record<string, string> }): SecurityGroup {
+  const group = new SecurityGroup(scope, 'SecurityGroup', {
+    description: options.description,
+    vpcId: options.vpcId,
+    egress: [{ description: 'outbound', protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'] }],
+    tags: options.tags,
+  });
+  loadBalancer.allowFrom(options.allowId, group.id);
+  return group;
 }
