@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { SiteLayout, SiteSpec } from '../conf/site-spec';
 import { bootCommand, bootFiles, secretsFile } from '../provision/boot';
+import { groupSecrets } from '../provision/recipe';
 
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -72,13 +73,10 @@ export function installAppRuntime(spec: SiteSpec, layout: SiteLayout, runtime: L
 /** Each group's secrets file, readable only by the daemons' user. */
 export function writeLocalSecrets(spec: SiteSpec, layout: SiteLayout, runtime: LocalAppRuntime): void {
   fs.mkdirSync(layout.secretsDir, { recursive: true, mode: 0o711 });
-  for (const group of spec.groups) {
-    const names = new Set(spec.apps.filter((a) => a.processGroup === group.name).flatMap((a) => a.secrets.map((s) => s.envVar)));
-    if (names.size === 0) {
-      continue;
-    }
+  // The same per-group lists a host's recipe resolves.
+  for (const { group, secrets } of groupSecrets(spec)) {
     const file = secretsFile(layout, group.name);
-    const values = Object.fromEntries([...names].map((n) => [n, runtime.secretValues[n]]));
+    const values = Object.fromEntries(secrets.map((s) => [s.envVar, runtime.secretValues[s.envVar]]));
     fs.writeFileSync(file, JSON.stringify(values), { mode: 0o400 });
     chownTo(runtime.runAs, file);
   }
