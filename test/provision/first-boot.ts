@@ -29,6 +29,14 @@ export async function startReady(argv: string[], timeoutMs = 10_000): Promise<St
   return { child, output: () => out };
 }
 
+/** The credentials the S3 stand-in accepts (what its IMDS hands out), for a client given them directly. */
+export const STANDIN_CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: 'ASIASTANDINEXAMPLE00',
+  AWS_SECRET_ACCESS_KEY: 'standin/secret/key/for/tests/only/000000',
+  AWS_SESSION_TOKEN: 'standin-session-token',
+  AWS_REGION: 'us-east-1',
+};
+
 export function standin(mode: 'imds' | 's3' | 'proxy', address: string, port: number, ...rest: string[]): string[] {
   return ['python3', STANDIN, mode, address, String(port), ...rest];
 }
