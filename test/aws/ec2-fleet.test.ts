@@ -16,7 +16,9 @@ const values = (json: any, type: string): any[] => Object.values(json.resource?.
 const SUBNETS = [{ subnetId: 'subnet-0123456789abcdef0', cidrBlock: '10.0.0.0/24' }, { subnetId: 'subnet-0123456789abcdef1', cidrBlock: '10.0.1.0/24' }];
 
 
-function fleetStack(props: Partial<Ec2FleetProps> = {}, app: App = Testing.app(), source = FIXTURE_APP, releaseCommands: string[][] = []): { stack: TerraformStack; fleet: Ec2Fleet } {
+function fleetStack(
+  props: Partial<Ec2FleetProps> = {}, app: App = Testing.app(), source = FIXTURE_APP, releaseCommands: string[][] = [],
+): { stack: TerraformStack; fleet: Ec2Fleet } {
   const stack = new TerraformStack(app, 'fleet');
   new AwsProvider(stack, 'Aws', { region: 'us-east-1' });
   const site = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example' });
