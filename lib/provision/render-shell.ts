@@ -176,8 +176,9 @@ function appCommandArgv(step: AppCommandStep): string[] {
   return ['runuser', '-u', step.user, '--', 'env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin', 'LANG=C.UTF-8', `HOME=${step.home}`, ...step.argv];
 }
 
+/** One line for logs (a multi-line `python -c` script included). */
 function appCommandLabel(step: AppCommandStep): string {
-  return `${step.phase} ${step.app}: ${step.argv.slice(step.argv.indexOf('--') + 1).join(' ')}`;
+  return `${step.phase} ${step.app}: ${step.argv.slice(step.argv.indexOf('--') + 1).join(' ').replace(/\s+/g, ' ').trim()}`;
 }
 
 function renderMetadataBlock(step: Extract<RecipeStep, { kind: 'blockInstanceMetadata' }>): string[] {

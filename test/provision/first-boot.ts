@@ -113,6 +113,8 @@ export interface BootOptions {
   readonly cloudFinalEnvironment: Record<string, string>;
   /** HTTP proxy apt uses inside the root (the namespace has no other way out). */
   readonly aptProxy: string;
+  /** More systemd-nspawn arguments, e.g. --bind of a directory several roots share. @default [] */
+  readonly nspawnArgs?: readonly string[];
 }
 
 /**
@@ -140,7 +142,7 @@ export class BootedRoot {
     this.nspawn = spawn('systemd-nspawn', ['-q', '-b', '-D', root, `--network-namespace-path=${options.netns.path}`,
       // Root on a VM may change its firewall; the namespace is the container's own, so this touches nothing else.
       '--capability=CAP_NET_ADMIN',
-      '--register=no', '--keep-unit', '--console=pipe', `--machine=${options.netns.name}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      '--register=no', '--keep-unit', '--console=pipe', `--machine=${options.netns.name}`, ...(options.nspawnArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.nspawn.stdout!.on('data', (d) => { this.console += d; });
     this.nspawn.stderr!.on('data', (d) => { this.console += d; });
   }
