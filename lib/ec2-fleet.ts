@@ -10,6 +10,7 @@ import { ec2InstanceVcpus } from './platform/instance-types';
 import { behindLoadBalancer, siteLoadBalancer, SUBNET_CIDR, targetsSecurityGroup } from './private/alb-routes';
 import { checkInstanceType, checkParameterArns, checkUserDataSize, InstanceRole, pinsAmi, platformAmi, SiteBundleObject, WAIT_FOR_REFRESH_SH } from './private/aws-site';
 import { checkInt, checkPattern, propError } from './private/validate';
+import { BOOTSTRAP } from './provision/bootstrap';
 import { ProvisionInput, StartMode } from './provision/recipe';
 import { SiteHost, SiteHostProps } from './site-host';
 
@@ -52,7 +53,17 @@ export interface Ec2FleetProps extends SiteHostProps, Ec2InstanceOptions, SiteLo
    * @default true
    */
   readonly waitForRefresh?: boolean;
+  /**
+   * How long an instance waits for the instance running the release commands of
+   * its bundle (the apps' `releaseCommands` run once per bundle across the fleet)
+   * before it fails provisioning.
+   * @default - instanceWarmupSec
+   */
+  readonly releaseWaitSec?: number;
 }
+
+/** A release marker unchanged this long (its holder refreshes it every quarter) is taken over. */
+const RELEASE_LEASE_SEC = 120;
 
 
 /**
@@ -92,6 +103,7 @@ export class Ec2Fleet extends SiteHost {
       throw propError(this, 'checkpointPercentages', checkpoints, 'ascending percentages ending with 100 (what instance refresh requires)');
     }
     const checkpointDelay = checkInt(this, 'checkpointDelaySec', props.checkpointDelaySec ?? 60, 0, 172_800);
+    const releaseWait = checkInt(this, 'releaseWaitSec', props.releaseWaitSec ?? warmup, 10, 86_400);
     const instanceType = checkInstanceType(this, props.instanceType);
     const rootVolumeSizeGb = checkInt(this, 'rootVolumeSizeGb', props.rootVolumeSizeGb ?? 16, 8, 16_384);
     const parameterArns = checkParameterArns(this, props.ssmParameterArns);
@@ -112,9 +124,10 @@ export class Ec2Fleet extends SiteHost {
       siteName: site.siteName, bucketName: props.bundleBucketName, tags,
       bundle: () => this.bundle({
         port: site.port, startMode: StartMode.SYSTEMD, bundleDir: this.bundleDir, blockInstanceMetadata: this.blockMetadata,
+        releaseOnce: { configFile: BOOTSTRAP.config(site.siteName), leaseSec: RELEASE_LEASE_SEC, waitSec: releaseWait },
       }),
     });
-    const role = new InstanceRole(this, 'InstanceRole', { bundle: this.bundleObject, parameterArns, spec: () => this.site.toSpec(), tags });
+    const role = new InstanceRole(this, 'InstanceRole', { bundle: this.bundleObject, parameterArns, spec: () => this.site.toSpec(), releaseMarkers: true, tags });
 
     this.launchTemplate = new LaunchTemplate(this, 'LaunchTemplate', {
       namePrefix: `${site.siteName}-`,
@@ -190,7 +203,7 @@ export class Ec2Fleet extends SiteHost {
 
   /** The #cloud-config user data every instance boots with; rendered at synth. */
   public userData(): string {
-    return this.bundleObject.userData(this.site.siteName, this.bundleDir);
+    return this.bundleObject.userData(this.site.siteName, this.bundleDir, this.site.toSpec().apps.some((a) => a.releaseCommands.length > 0));
   }
 
   /** The site behind the load balancer: its subnets are trusted proxies, so apps see https and the client's address. */

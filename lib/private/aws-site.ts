@@ -136,8 +136,19 @@ export class SiteBundleObject extends Construct {
     return { bucket: this.bucketName, key: this.key, versionId: this.object.versionId, sha256: this.archive.sha256 };
   }
 
-  public userData(siteName: string, bundleDir: string): string {
-    return bootstrapUserData(siteName, bundleDir, this.location());
+  /** Key prefix of the bundles' release markers (a fleet's instances write them). */
+  public get releasePrefix(): string {
+    return `${this.keyPrefix}releases/`;
+  }
+
+  /** The marker that elects the one instance running this bundle's release commands. */
+  public get releaseMarkerKey(): string {
+    return `${this.releasePrefix}${this.archive.sha256}.json`;
+  }
+
+  /** With releaseOnce, the bootstrap config names the bundle's release marker. */
+  public userData(siteName: string, bundleDir: string, releaseOnce = false): string {
+    return bootstrapUserData(siteName, bundleDir, this.location(), releaseOnce ? this.releaseMarkerKey : undefined);
   }
 }
 
@@ -147,10 +158,12 @@ export interface InstanceRoleProps {
   readonly parameterArns: readonly string[];
   /** The site, read at synth: the secrets its daemon groups and apps use are readable too. */
   readonly spec: () => SiteSpec;
+  /** Let the instances write and read the bundles' release markers (a fleet whose apps have release commands). @default false */
+  readonly releaseMarkers?: boolean;
   readonly tags: Record<string, string>;
 }
 
-/** The instance role of an EC2 host: Session Manager, its own bundles and the listed parameters, nothing else. */
+/** The instance role of an EC2 host: Session Manager, its own bundles (and a fleet's release markers) and the listed parameters, nothing else. */
 export class InstanceRole extends Construct {
   public readonly role: IamRole;
   public readonly profile: IamInstanceProfile;
@@ -167,6 +180,8 @@ export class InstanceRole extends Construct {
     const statements = () => [
       { Sid: 'SessionManager', Effect: 'Allow', Action: SESSION_MANAGER_ACTIONS, Resource: '*' },
       { Sid: 'SiteBundle', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `${props.bundle.bucketArn}/${props.bundle.keyPrefix}*` },
+      // Conditional PutObject needs nothing more than s3:PutObject; only the markers' prefix is writable.
+      ...(props.releaseMarkers && props.spec().apps.some((a) => a.releaseCommands.length > 0) ? [{ Sid: 'ReleaseMarkers', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: `${props.bundle.bucketArn}/${props.bundle.releasePrefix}*` }] : []),
       ...secretReadStatements(props.parameterArns, props.spec()),
     ];
     // Rendered at synth, when every app (and so every secret) has been added.

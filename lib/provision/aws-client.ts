@@ -6,7 +6,9 @@
  * point it at a local stand-in.
  *
  * It also fetches S3 objects (GetObject, streamed, SHA-256 returned): the EC2
- * bootstrap imports it to get the site's bundle with the instance role.
+ * bootstrap imports it to get the site's bundle with the instance role, and
+ * writes them (PutObject, conditional like S3's If-None-Match / If-Match): a
+ * fleet's release module (release.ts) elects one instance with it.
  *
  *   python3 aws_client.py secrets SPEC.json OUT.json   (values never printed)
  *   python3 aws_client.py sign METHOD URL REGION SERVICE DATE BODY  (test vector aid)
@@ -132,6 +134,33 @@ def s3_get_object(bucket, key, target, region, creds, version_id=None):
             digest.update(chunk)
             out.write(chunk)
     return digest.hexdigest()
+
+
+
+def s3_request(method, bucket, key, region, creds, body=b"", headers=None):
+    """One signed request on an S3 object; returns (status, headers, body) whatever the status."""
+    url = s3_object_url(bucket, key, region)
+    extra = {"x-amz-content-sha256": hashlib.sha256(body).hexdigest()}
+    extra.update(headers or {})
+    signed = sign(method, url, region, "s3", body, extra, creds, datetime.datetime.utcnow())
+    req = urllib.request.Request(url, data=body if method == "PUT" else None, method=method, headers=signed)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def s3_put_object(bucket, key, body, region, creds, if_none_match=False, if_match=None):
+    """PutObject, conditional as S3 does it: If-None-Match: * only creates, If-Match only replaces
+    that ETag (412 otherwise; 409 when a concurrent conditional write won). Returns (status, ETag)."""
+    headers = {"content-type": "application/json"}
+    if if_none_match:
+        headers["if-none-match"] = "*"
+    if if_match:
+        headers["if-match"] = if_match
+    status, answer, _ = s3_request("PUT", bucket, key, region, creds, body, headers)
+    return status, answer.get("ETag")
 
 
 def secret_value(entry, creds):

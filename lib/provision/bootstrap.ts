@@ -71,12 +71,15 @@ export const BOOTSTRAP = {
 /**
  * The #cloud-config user data of an EC2 host: only the bootstrap and where the
  * bundle is (bucket, key, version, SHA-256), a few KB whatever the site's size.
+ * A fleet's also names the bundle's release marker (key in the same bucket),
+ * which the recipe's releaseOnce step reads from this config.
  * JSON is valid YAML, and rendering it from data keeps every value quoted.
  */
-export function bootstrapUserData(site: string, bundleDir: string, location: BundleLocation): string {
+export function bootstrapUserData(site: string, bundleDir: string, location: BundleLocation, releaseMarkerKey?: string): string {
   const config = {
     bucket: location.bucket, key: location.key, versionId: location.versionId ?? '', sha256: location.sha256,
     bundleDir, script: BUNDLE.script,
+    ...(releaseMarkerKey !== undefined ? { releaseMarker: releaseMarkerKey } : {}),
   };
   const doc = {
     write_files: [

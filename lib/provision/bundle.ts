@@ -4,7 +4,8 @@ import { HIDDEN_FILE, renderSiteConfig } from '../conf/site-conf';
 import { bootFiles } from './boot';
 import { HEALTH_PROBE_PY } from './health';
 import { AWS_CLIENT_PY } from './aws-client';
-import { BUNDLE, buildRecipe, groupSecrets, ProvisionInput, RecipeOptions } from './recipe';
+import { RELEASE_PY } from './release';
+import { BUNDLE, buildRecipe, groupSecrets, ProvisionInput, RecipeOptions, recipeSteps } from './recipe';
 import { renderPhaseScript, renderShellScript } from './render-shell';
 
 /** One file of a bundle: contents and Unix mode. */
@@ -49,6 +50,10 @@ export function siteBundle(input: ProvisionInput, options: BundleOptions): Bundl
   add(BUNDLE.siteConf, conf['site.conf']);
   const secrets = groupSecrets(spec);
   const cert = spec.tls?.certificate;
+  if (recipeSteps(recipe).some((s) => s.kind === 'releaseOnce')) {
+    add(BUNDLE.release, RELEASE_PY);
+    add(BUNDLE.awsClient, AWS_CLIENT_PY);
+  }
   if (cert?.source === 'ssm') {
     add(BUNDLE.awsClient, AWS_CLIENT_PY);
     add(BUNDLE.tlsSsm, `${JSON.stringify([

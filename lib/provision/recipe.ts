@@ -27,6 +27,21 @@ export interface RecipeOptions {
    * (its credentials are the instance role's): an nftables owner-match rule. @default false
    */
   readonly blockInstanceMetadata?: boolean;
+  /**
+   * Run the release commands once per bundle across a fleet instead of on every host
+   * (see the releaseOnce step). @default - every host runs them
+   */
+  readonly releaseOnce?: ReleaseOnceOptions;
+}
+
+/** How a fleet's instances agree on which one runs the release commands of a bundle. */
+export interface ReleaseOnceOptions {
+  /** The bootstrap's config on the host: it names the bucket, the bundle's SHA-256 and its release marker key. */
+  readonly configFile: string;
+  /** A marker unchanged this long (its holder died, or an earlier attempt failed) may be taken over. */
+  readonly leaseSec: number;
+  /** How long an instance waits for another's release before it fails provisioning. */
+  readonly waitSec: number;
 }
 
 /** The instance metadata service's addresses on EC2 (IPv4 and the Nitro IPv6 endpoint). */
@@ -52,6 +67,18 @@ export interface VenvBuild {
   readonly requireHashes: boolean;
 }
 
+/** A build or release command, run as `user` through the boot module (argv is the whole command). */
+export interface AppCommandStep {
+  readonly kind: 'appCommand';
+  readonly phase: 'build' | 'release';
+  readonly app: string;
+  readonly dir: string;
+  readonly user: string;
+  readonly group: string;
+  readonly home: string;
+  readonly argv: readonly string[];
+}
+
 /** One step of the provisioning recipe: data, rendered to shell by renderShellScript. */
 export type RecipeStep =
   | { readonly kind: 'packages'; readonly refresh?: readonly string[]; readonly install: readonly string[]; readonly clean?: readonly string[]; readonly packages: readonly string[] }
@@ -72,8 +99,13 @@ export type RecipeStep =
   | { readonly kind: 'dataDirectory'; readonly path: string; readonly user: string; readonly group: string }
   /** Root resolves a group's secrets with the host's role into a file only the group's user reads. */
   | { readonly kind: 'secrets'; readonly group: string; readonly python: string; readonly client: string; readonly spec: string; readonly file: string; readonly user: string; readonly userGroup: string }
-  /** A build or release command, run as `user` through the boot module (argv is the whole command). */
-  | { readonly kind: 'appCommand'; readonly phase: 'build' | 'release'; readonly app: string; readonly dir: string; readonly user: string; readonly group: string; readonly home: string; readonly argv: readonly string[] }
+  | AppCommandStep
+  /**
+   * A fleet's release commands, once per bundle: the release program creates the bundle's
+   * marker object in S3 with a conditional write; the instance that wins runs the
+   * commands and records done or failed, the others wait (bounded) and skip or fail.
+   */
+  | { readonly kind: 'releaseOnce'; readonly python: string; readonly program: string; readonly config: string; readonly leaseSec: number; readonly waitSec: number; readonly commands: readonly AppCommandStep[] }
   | ({ readonly kind: 'venv'; readonly name: string } & VenvBuild)
   | {
     readonly kind: 'apacheConfig';
@@ -184,6 +216,8 @@ export const BUNDLE = {
   healthProbe: 'health.py',
   boot: 'boot',
   awsClient: 'aws_client.py',
+  /** A fleet's release commands, once per bundle (imports the AWS client beside it). */
+  release: 'release.py',
   secrets: (group: string) => `secrets/${group}.json`,
   /** The SSM parameters of a site's TLS certificate, in the AWS client's secrets format. */
   tlsSsm: 'tls/ssm.json',
@@ -321,7 +355,7 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
     // Secrets are fetched on the host, never shipped; release commands (migrations)
     // run with them before the new code takes traffic.
     app.push(...secretSteps(input, options));
-    app.push(...appCommands(input, 'release'));
+    app.push(...releaseSteps(input, options));
     app.push({ kind: 'start', mode: options.startMode, service: apache.service, ctl: apache.ctl });
     if (cert?.source === 'acme') {
       app.push({
@@ -338,6 +372,9 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
   // Secret references and their client are read only where the recipe resolves secrets (not in an image).
   const secretInputs = options.startMode !== StartMode.NONE && groupSecrets(spec).length > 0
     ? [BUNDLE.awsClient, ...groupSecrets(spec).map(({ group }) => BUNDLE.secrets(group.name))] : [];
+  if (app.some((s) => s.kind === 'releaseOnce')) {
+    secretInputs.push(...[BUNDLE.awsClient, BUNDLE.release].filter((f) => !secretInputs.includes(f)));
+  }
   phases.push({
     name: 'app',
     inputs: ['apache', BUNDLE.healthProbe, ...secretInputs, ...(boot.length > 0 ? [BUNDLE.boot] : []), ...spec.apps.map((a) => BUNDLE.app(a.name))],
@@ -377,8 +414,21 @@ function groupOf(spec: SiteSpec, app: AppSpec): DaemonGroupSpec | undefined {
   return spec.groups.find((g) => g.name === app.processGroup);
 }
 
+/** The release commands: on every host, or once per bundle across a fleet. */
+function releaseSteps(input: ProvisionInput, options: RecipeOptions): RecipeStep[] {
+  const commands = appCommands(input, 'release');
+  if (!options.releaseOnce || commands.length === 0) {
+    return commands;
+  }
+  const { configFile, leaseSec, waitSec } = options.releaseOnce;
+  return [{
+    kind: 'releaseOnce', python: input.platform.pythonBinary, program: path.posix.join(options.bundleDir, BUNDLE.release),
+    config: configFile, leaseSec, waitSec, commands,
+  }];
+}
+
 /** Each app's build or release commands as steps, run as its daemon group's user. */
-export function appCommands(input: ProvisionInput, phase: 'build' | 'release'): RecipeStep[] {
+export function appCommands(input: ProvisionInput, phase: 'build' | 'release'): AppCommandStep[] {
   const { spec, layout, platform } = input;
   return spec.apps.flatMap((app) => {
     const group = groupOf(spec, app);
@@ -388,7 +438,7 @@ export function appCommands(input: ProvisionInput, phase: 'build' | 'release'): 
     }
     const user = group.user ?? platform.apache.user;
     const python = `${layout.venvDirs[group.venvName]}/bin/python`;
-    return commands.map((argv): RecipeStep => ({
+    return commands.map((argv): AppCommandStep => ({
       kind: 'appCommand', phase, app: app.name, dir: layout.appDirs[app.name], user, group: group.group ?? user, home: layout.home,
       argv: bootCommand(python, layout, app.name, argv, phase === 'release'),
     }));

@@ -1,5 +1,5 @@
 import { healthProbeArgs } from './health';
-import { INSTANCE_METADATA_ADDRESSES, Recipe, RecipePhase, RecipeStep, recipeSteps, StartMode, venvBuildCommands } from './recipe';
+import { AppCommandStep, INSTANCE_METADATA_ADDRESSES, Recipe, RecipePhase, RecipeStep, recipeSteps, StartMode, venvBuildCommands } from './recipe';
 import { shellCommand, shellQuote as q } from './shell';
 
 const PREAMBLE = `set -eu
@@ -110,17 +110,24 @@ function renderStep(step: RecipeStep): string[] {
       ];
     }
     case 'appCommand': {
-      const run = ['runuser', '-u', step.user, '--', 'env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin', 'LANG=C.UTF-8', `HOME=${step.home}`, ...step.argv];
-      const lines = [`log ${q(`${step.phase} ${step.app}: ${step.argv.slice(step.argv.indexOf('--') + 1).join(' ')}`)}`];
+      const lines = [`log ${q(appCommandLabel(step))}`];
       // A build writes into the new code: the user owns it only while the command runs.
       if (step.phase === 'build') {
         lines.push(shellCommand(['chown', '-R', `${step.user}:${step.group}`, step.dir]));
       }
-      lines.push(`quiet ${shellCommand(run)}`);
+      lines.push(`quiet ${shellCommand(appCommandArgv(step))}`);
       if (step.phase === 'build') {
         lines.push(shellCommand(['chown', '-R', 'root:root', step.dir]));
       }
       return lines;
+    }
+    case 'releaseOnce': {
+      // The release program runs the commands (the argv a single host runs) only where it won the marker.
+      const commands = step.commands.map((c) => ({ label: appCommandLabel(c), argv: appCommandArgv(c) }));
+      return [
+        `log ${q(`release steps: once per bundle across the fleet (${step.commands.length} command(s))`)}`,
+        `${shellCommand([step.python, step.program, step.config, step.leaseSec, step.waitSec, JSON.stringify(commands)])} || fail ${q('release steps not done: the site is not started')}`,
+      ];
     }
     case 'venv':
       return renderVenv(step);
@@ -162,6 +169,16 @@ function renderStep(step: RecipeStep): string[] {
     case 'healthCheck':
       return [shellCommand([step.python, step.probe, ...healthProbeArgs(step.host, step.checks, 30)])];
   }
+}
+
+/** A build or release command as root runs it: as the group's user, with a clean environment. */
+function appCommandArgv(step: AppCommandStep): string[] {
+  return ['runuser', '-u', step.user, '--', 'env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin', 'LANG=C.UTF-8', `HOME=${step.home}`, ...step.argv];
+}
+
+/** One line for logs (a multi-line `python -c` script included). */
+function appCommandLabel(step: AppCommandStep): string {
+  return `${step.phase} ${step.app}: ${step.argv.slice(step.argv.indexOf('--') + 1).join(' ').replace(/\s+/g, ' ').trim()}`;
 }
 
 function renderMetadataBlock(step: Extract<RecipeStep, { kind: 'blockInstanceMetadata' }>): string[] {

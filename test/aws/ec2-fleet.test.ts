@@ -16,12 +16,14 @@ const values = (json: any, type: string): any[] => Object.values(json.resource?.
 const SUBNETS = [{ subnetId: 'subnet-0123456789abcdef0', cidrBlock: '10.0.0.0/24' }, { subnetId: 'subnet-0123456789abcdef1', cidrBlock: '10.0.1.0/24' }];
 
 
-function fleetStack(props: Partial<Ec2FleetProps> = {}, app: App = Testing.app(), source = FIXTURE_APP): { stack: TerraformStack; fleet: Ec2Fleet } {
+function fleetStack(
+  props: Partial<Ec2FleetProps> = {}, app: App = Testing.app(), source = FIXTURE_APP, releaseCommands: string[][] = [],
+): { stack: TerraformStack; fleet: Ec2Fleet } {
   const stack = new TerraformStack(app, 'fleet');
   new AwsProvider(stack, 'Aws', { region: 'us-east-1' });
   const site = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example' });
   new WsgiApp(site, 'App', {
-    mountPath: '/', source, scriptFile: 'wsgi.py',
+    mountPath: '/', source, scriptFile: 'wsgi.py', releaseCommands,
     daemonGroup: new DaemonGroup(site, 'G', { virtualEnv: new VirtualEnv(stack, 'E'), requestTimeoutSec: 120 }),
   });
   const fleet = new Ec2Fleet(stack, 'Fleet', {
@@ -136,6 +138,79 @@ describe('Ec2Fleet', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('Ec2Fleet release steps: once per bundle across the fleet', () => {
+  const MIGRATE = ['python', 'manage.py', 'migrate', "it's $(reboot)"];
+  const policyOf = (json: any) => JSON.parse(values(json, 'aws_iam_role_policy')[0].policy);
+
+  test('the recipe runs the release commands through the release program, not on every instance', () => {
+    // GIVEN a fleet whose app has a release command with quotes and a command substitution
+    const { fleet } = fleetStack({ instanceWarmupSec: 900 }, undefined, undefined, [MIGRATE]);
+    const files = fleet.bundleObject.files();
+    const script = files.get('provision.sh')!.content.toString();
+    // THEN one releaseOnce line runs release.py with the bootstrap config, the lease and the warm-up as the wait
+    const line = script.split('\n').find((l) => l.includes('/release.py'))!;
+    expect(line).toMatch(/^\/usr\/bin\/python3\.11 \/opt\/cdktf-apache-wsgi\/site\/release\.py \/etc\/cdktf-apache-wsgi\/site\.json 120 900 '.*' \|\| fail 'release steps not done: the site is not started'$/);
+    // AND no line runs the command directly
+    expect(script).not.toMatch(/^quiet runuser .*manage\.py/m);
+    // AND the program and the client it imports are in the bundle
+    expect([...files.keys()]).toEqual(expect.arrayContaining(['release.py', 'aws_client.py']));
+    // AND before Apache starts
+    expect(script.indexOf('/release.py')).toBeLessThan(script.indexOf('systemctl restart apache2'));
+  });
+
+  test('the release commands reach the program as the words a single host runs, quoted once', () => {
+    // GIVEN the rendered line; WHEN a real shell parses it (the program replaced by printf)
+    const { fleet } = fleetStack({}, undefined, undefined, [MIGRATE]);
+    const line = fleet.bundleObject.files().get('provision.sh')!.content.toString().split('\n').find((l) => l.includes('/release.py'))!;
+    const words = spawnSync('sh', ['-c', `printf '%s\\0' ${line.slice(line.indexOf(' ') + 1, line.lastIndexOf(' || fail'))}`], { encoding: 'utf8' }).stdout.split('\0');
+    // THEN the last word is the JSON list of commands, the argument intact and nothing run
+    const [command] = JSON.parse(words[4]);
+    expect(command.label).toBe(`release app: ${MIGRATE.join(' ')}`);
+    expect(command.argv.slice(0, 5)).toEqual(['runuser', '-u', 'wsgi-g', '--', 'env']);
+    expect(command.argv.slice(-5)).toEqual(['--', ...MIGRATE]);
+  });
+
+  test('the user data names the bundle\'s release marker, under the site\'s releases/ prefix', () => {
+    const { fleet } = fleetStack({}, undefined, undefined, [MIGRATE]);
+    const config = JSON.parse(JSON.parse(fleet.userData().replace('#cloud-config\n', '')).write_files[2].content);
+    expect(config.releaseMarker).toBe(`site/releases/${fleet.bundleObject.archive.sha256}.json`);
+  });
+
+  test('the instance role may read and write exactly the site\'s release markers', () => {
+    const json = JSON.parse(Testing.synth(fleetStack({}, undefined, undefined, [MIGRATE]).stack, true));
+    expect(policyOf(json).Statement).toContainEqual({
+      Sid: 'ReleaseMarkers', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: '${aws_s3_bucket.Fleet_Bundle_Bucket_BCB19DB9.arn}/site/releases/*',
+    });
+    // Nothing else in the policy writes.
+    expect(policyOf(json).Statement.flatMap((st: any) => st.Action).filter((a: string) => /Put|Delete|Write/.test(a))).toEqual(['s3:PutObject']);
+  });
+
+  test('without release commands: no marker, no release program, no write access', () => {
+    const { stack, fleet } = fleetStack();
+    const json = JSON.parse(Testing.synth(stack, true));
+    expect(policyOf(json).Statement.map((st: any) => st.Sid)).not.toContain('ReleaseMarkers');
+    expect(fleet.userData()).not.toContain('releaseMarker');
+    expect(fleet.bundleObject.files().has('release.py')).toBe(false);
+  });
+
+  test('Ec2Host (one instance) still runs release commands directly, with no marker', () => {
+    // GIVEN a single host whose app has a release command
+    const stack = new TerraformStack(Testing.app(), 'host');
+    new AwsProvider(stack, 'Aws', { region: 'us-east-1' });
+    const site = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example' });
+    new WsgiApp(site, 'App', { mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', releaseCommands: [MIGRATE], daemonGroup: new DaemonGroup(site, 'G', { virtualEnv: new VirtualEnv(stack, 'E') }) });
+    const host = new Ec2Host(stack, 'Host', { site, amiId: 'ami-0123456789abcdef0' });
+    const json = JSON.parse(Testing.synth(stack, true));
+    // THEN its recipe runs the command itself, and its role writes nothing
+    expect(host.bundleObject.files().get('provision.sh')!.content.toString()).toMatch(/^quiet runuser -u wsgi-g .* migrate 'it'\\''s \$\(reboot\)'$/m);
+    expect(policyOf(json).Statement.map((st: any) => st.Sid)).not.toContain('ReleaseMarkers');
+  });
+
+  test('fails on a release wait under 10 s', () => {
+    expect(() => fleetStack({ releaseWaitSec: 5 })).toThrow(/releaseWaitSec 5 is invalid; expected an integer from 10 to 86400/);
   });
 });
 

@@ -29,6 +29,14 @@ export async function startReady(argv: string[], timeoutMs = 10_000): Promise<St
   return { child, output: () => out };
 }
 
+/** The credentials the S3 stand-in accepts (what its IMDS hands out), for a client given them directly. */
+export const STANDIN_CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: 'ASIASTANDINEXAMPLE00',
+  AWS_SECRET_ACCESS_KEY: 'standin/secret/key/for/tests/only/000000',
+  AWS_SESSION_TOKEN: 'standin-session-token',
+  AWS_REGION: 'us-east-1',
+};
+
 export function standin(mode: 'imds' | 's3' | 'proxy', address: string, port: number, ...rest: string[]): string[] {
   return ['python3', STANDIN, mode, address, String(port), ...rest];
 }
@@ -105,6 +113,8 @@ export interface BootOptions {
   readonly cloudFinalEnvironment: Record<string, string>;
   /** HTTP proxy apt uses inside the root (the namespace has no other way out). */
   readonly aptProxy: string;
+  /** More systemd-nspawn arguments, e.g. --bind of a directory several roots share. @default [] */
+  readonly nspawnArgs?: readonly string[];
 }
 
 /**
@@ -132,7 +142,7 @@ export class BootedRoot {
     this.nspawn = spawn('systemd-nspawn', ['-q', '-b', '-D', root, `--network-namespace-path=${options.netns.path}`,
       // Root on a VM may change its firewall; the namespace is the container's own, so this touches nothing else.
       '--capability=CAP_NET_ADMIN',
-      '--register=no', '--keep-unit', '--console=pipe', `--machine=${options.netns.name}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      '--register=no', '--keep-unit', '--console=pipe', `--machine=${options.netns.name}`, ...(options.nspawnArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.nspawn.stdout!.on('data', (d) => { this.console += d; });
     this.nspawn.stderr!.on('data', (d) => { this.console += d; });
   }

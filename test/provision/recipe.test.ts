@@ -103,6 +103,36 @@ describe('buildRecipe', () => {
   });
 });
 
+describe('release steps once per bundle (releaseOnce)', () => {
+  const stack = new TerraformStack(Testing.app(), 'r');
+  const released = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example' });
+  new WsgiApp(released, 'App', {
+    mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', releaseCommands: [['python', 'manage.py', 'migrate'], ['python', 'manage.py', 'seed']],
+    daemonGroup: new DaemonGroup(released, 'G', { virtualEnv: new VirtualEnv(stack, 'E') }),
+  });
+  const releaseOnce = { configFile: '/etc/cdktf-apache-wsgi/site.json', leaseSec: 120, waitSec: 600 };
+
+  test('replaces the release commands by one step that holds them all, in order, before Apache starts', () => {
+    // GIVEN two release commands; WHEN the recipe is built for a fleet
+    const recipe = buildRecipe(provisionInputOf(released), { ...OPTIONS, releaseOnce });
+    const steps = recipeSteps(recipe);
+    // THEN one releaseOnce step carries both, and no appCommand runs them on its own
+    const gate = steps.find((s) => s.kind === 'releaseOnce') as Extract<ReturnType<typeof recipeSteps>[number], { kind: 'releaseOnce' }>;
+    expect(gate).toMatchObject({ python: '/usr/bin/python3.11', program: '/opt/cdktf-apache-wsgi/site/release.py', config: '/etc/cdktf-apache-wsgi/site.json', leaseSec: 120, waitSec: 600 });
+    expect(gate.commands.map((c) => [c.phase, c.argv.slice(-3)])).toEqual([['release', ['python', 'manage.py', 'migrate']], ['release', ['python', 'manage.py', 'seed']]]);
+    expect(steps.filter((s) => s.kind === 'appCommand')).toEqual([]);
+    expect(steps.map((s) => s.kind).slice(-4)).toEqual(['configTest', 'releaseOnce', 'start', 'healthCheck']);
+    // AND the app phase reads the program and the client it imports
+    expect(recipe.phases[recipe.phases.length - 1].inputs).toEqual(expect.arrayContaining(['release.py', 'aws_client.py']));
+  });
+
+  test('without the option every host runs its release commands itself', () => {
+    const steps = recipeSteps(buildRecipe(provisionInputOf(released), OPTIONS));
+    expect(steps.filter((s) => s.kind === 'releaseOnce')).toEqual([]);
+    expect(steps.filter((s) => s.kind === 'appCommand').map((s) => (s as { phase: string }).phase)).toEqual(['release', 'release']);
+  });
+});
+
 describe('recipe venv check, run in a real shell', () => {
   test('fails the build when a venv is not the Python mod_wsgi links', () => {
     // GIVEN an interpreter that builds a Python 3.12 venv, and mod_wsgi linking 3.11

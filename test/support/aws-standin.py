@@ -1,13 +1,15 @@
 """Local stand-ins for the AWS parts an EC2 first boot talks to, for tests only.
 
   imds  ADDRESS PORT                 IMDSv2: token, role credentials, region
-  s3    ADDRESS PORT ROOT            S3 GetObject (path-style) of ROOT/<bucket>/<key>,
-                                     answering 403 unless the SigV4 signature checks out
+  s3    ADDRESS PORT ROOT            S3 GetObject and PutObject (path-style) of ROOT/<bucket>/<key>,
+                                     answering 403 unless the SigV4 signature checks out; PutObject
+                                     honours If-None-Match: * and If-Match like S3 (412), atomically
+                                     across stand-ins sharing ROOT; ETag and Last-Modified as S3 sends them
   proxy ADDRESS PORT                 a plain HTTP forward proxy (apt inside a network namespace)
 
 Each prints "ready" once listening and one line per request.
 """
-import datetime, hashlib, hmac, http.client, http.server, json, os, socketserver, sys, urllib.parse
+import datetime, email.utils, fcntl, hashlib, hmac, http.client, http.server, json, os, socketserver, sys, urllib.parse
 
 ACCESS_KEY = "ASIASTANDINEXAMPLE00"
 SECRET_KEY = "standin/secret/key/for/tests/only/000000"
@@ -32,10 +34,12 @@ class Quiet(http.server.BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         print("%s %s" % (self.command, self.path), flush=True)
 
-    def reply(self, status, body, content_type="text/plain"):
+    def reply(self, status, body, content_type="text/plain", headers=None):
         data = body if isinstance(body, bytes) else body.encode()
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -82,8 +86,7 @@ def expected_signature(method, path, query, headers, signed_names, amz_date, sco
 class S3(Quiet):
     root = "."
 
-    def do_GET(self):
-        url = urllib.parse.urlsplit(self.path)
+    def authorized(self, url, body=b""):
         auth = self.headers.get("Authorization", "")
         fields = dict(part.strip().split("=", 1) for part in auth[len("AWS4-HMAC-SHA256 "):].split(",") if "=" in part)
         credential = fields.get("Credential", "").split("/", 1)
@@ -91,15 +94,58 @@ class S3(Quiet):
         headers = {k.lower(): v for k, v in self.headers.items()}
         if (not auth.startswith("AWS4-HMAC-SHA256 ") or credential[0] != ACCESS_KEY or len(credential) < 2
                 or headers.get("x-amz-security-token") != SESSION_TOKEN or "host" not in signed
-                or fields.get("Signature") != expected_signature("GET", url.path, url.query, headers, signed, headers.get("x-amz-date", ""), credential[1])):
+                or headers.get("x-amz-content-sha256") != hashlib.sha256(body).hexdigest()
+                or fields.get("Signature") != expected_signature(self.command, url.path, url.query, headers, signed, headers.get("x-amz-date", ""), credential[1])):
             print("refused: bad signature", flush=True)
-            return self.reply(403, "<Error><Code>SignatureDoesNotMatch</Code></Error>", "application/xml")
+            self.reply(403, "<Error><Code>SignatureDoesNotMatch</Code></Error>", "application/xml")
+            return False
+        return True
+
+    def object_path(self, url):
         rel = urllib.parse.unquote(url.path).lstrip("/")
         path = os.path.realpath(os.path.join(self.root, rel))
-        if not path.startswith(os.path.realpath(self.root) + os.sep) or not os.path.isfile(path):
+        return path if path.startswith(os.path.realpath(self.root) + os.sep) else None
+
+    @staticmethod
+    def etag(data):
+        return '"%s"' % hashlib.md5(data).hexdigest()
+
+    def do_GET(self):
+        url = urllib.parse.urlsplit(self.path)
+        if not self.authorized(url):
+            return
+        path = self.object_path(url)
+        if path is None or not os.path.isfile(path):
             return self.reply(404, "<Error><Code>NoSuchKey</Code></Error>", "application/xml")
         with open(path, "rb") as f:
-            self.reply(200, f.read(), "application/gzip")
+            data = f.read()
+        self.reply(200, data, "application/gzip" if path.endswith(".gz") else "application/json",
+                   {"ETag": self.etag(data), "Last-Modified": email.utils.formatdate(os.stat(path).st_mtime, usegmt=True)})
+
+    def do_PUT(self):
+        url = urllib.parse.urlsplit(self.path)
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if not self.authorized(url, body):
+            return
+        path = self.object_path(url)
+        if path is None:
+            return self.reply(400, "<Error><Code>InvalidArgument</Code></Error>", "application/xml")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        # One lock for every stand-in sharing the root: a condition check and its write are one step, as in S3.
+        with open(os.path.join(self.root, ".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            current = None
+            if os.path.isfile(path):
+                with open(path, "rb") as f:
+                    current = self.etag(f.read())
+            if_none_match, if_match = self.headers.get("If-None-Match"), self.headers.get("If-Match")
+            if (if_none_match == "*" and current is not None) or (if_match is not None and if_match != current):
+                print("precondition failed: %s %s" % (self.command, url.path), flush=True)
+                return self.reply(412, "<Error><Code>PreconditionFailed</Code></Error>", "application/xml")
+            with open(path + ".new", "wb") as f:
+                f.write(body)
+            os.replace(path + ".new", path)
+        self.reply(200, b"", "application/xml", {"ETag": self.etag(body)})
 
 
 class Proxy(Quiet):
