@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ApacheSite } from '../apache-site';
+import { BUNDLE_ROOT } from './container';
+import { provisionInputOf } from './provision-input';
 import { Bundle, BundleFile, siteBundle, writeBundle } from '../provision/bundle';
 import { BUNDLE, StartMode } from '../provision/recipe';
 import { bundleTarball } from '../provision/tarball';
-import { BUNDLE_ROOT } from './container';
-import { provisionInputOf } from './provision-input';
 
 /** Marks a directory `render` wrote, so a second render may replace it and nothing else. */
 export const RENDER_MARKER = '.cdktf-apache-wsgi-render';
