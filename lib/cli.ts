@@ -2,13 +2,16 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { ApacheSite } from './apache-site';
+import { ContainerSiteHost } from './container-site-host';
 import { findSites, loadApps, LocalApacheMissingError, RUN_TOKEN_HEADER, RunningSite, startLocalSite } from './local';
+import { writeRenderedSite } from './private/render-site';
 import { HEALTH_PROBE_PY, healthProbeArgs } from './provision/health';
 import { healthChecks } from './provision/recipe';
 
 const USAGE = `Usage: cdktf-apache-wsgi serve <main.ts|main.js> [--site PATH] [--port N] [--env-file FILE] [--data-dir DIR] [--check] [--if-available]
+       cdktf-apache-wsgi render <main.ts|main.js> --out DIR [--site PATH]
 
-  Serves the ApacheSite(s) of a cdktf program on the local Apache + mod_wsgi.
+serve: serves the ApacheSite(s) of a cdktf program on the local Apache + mod_wsgi.
   --site PATH      only the site at this construct path (or under it), e.g. two-apps/Site
   --port N         port on 127.0.0.1 (default: a free port; one site only)
   --env-file FILE  secret values (NAME=value lines) not set in the environment
@@ -16,18 +19,32 @@ const USAGE = `Usage: cdktf-apache-wsgi serve <main.ts|main.js> [--site PATH] [-
                    (kept between runs; default: <tmpdir>/cdktf-apache-wsgi-data-<uid>/<site>)
   --check          probe every app's health check path once, print the results, stop;
                    exit 1 on a failure
-  --if-available   exit 0 with a notice when Apache or mod_wsgi is not installed`;
+  --if-available   exit 0 with a notice when Apache or mod_wsgi is not installed
 
-interface Args { module: string; site?: string; port?: number; envFile?: string; dataDir?: string; check: boolean; ifAvailable: boolean }
+render: writes each site's hosting files to DIR/<construct path>/ without Terraform: the
+  Apache config, the VM provisioning bundle (provision.sh), a #cloud-config carrying
+  it and, for a site with a container host, the image build context.
+  --out DIR        where to write (a site's directory is replaced only if render wrote it)
+  --site PATH      only the site at this construct path (or under it)`;
+
+interface Args {
+  command: 'serve' | 'render'; module: string; site?: string; port?: number; envFile?: string; dataDir?: string; out?: string;
+  check: boolean; ifAvailable: boolean;
+}
 
 function parseArgs(argv: string[]): Args {
   const [command, module, ...rest] = argv;
-  if (command !== 'serve' || !module) {
+  if ((command !== 'serve' && command !== 'render') || !module) {
     throw new UsageError(USAGE);
   }
-  const args: Args = { module, check: false, ifAvailable: false };
+  const args: Args = { command, module, check: false, ifAvailable: false };
+  const serveOnly = new Set(['--port', '--env-file', '--data-dir', '--check', '--if-available']);
   for (let i = 0; i < rest.length; i++) {
+    if ((command === 'render' && serveOnly.has(rest[i])) || (command === 'serve' && rest[i] === '--out')) {
+      throw new UsageError(`${rest[i]} is not an option of ${command}\n${USAGE}`);
+    }
     switch (rest[i]) {
+      case '--out': args.out = rest[++i]; break;
       case '--site': args.site = rest[++i]; break;
       case '--port': args.port = Number(rest[++i]); break;
       case '--env-file': args.envFile = rest[++i]; break;
@@ -40,6 +57,9 @@ function parseArgs(argv: string[]): Args {
   if (args.port !== undefined && !(Number.isInteger(args.port) && args.port > 0 && args.port < 65536)) {
     throw new UsageError(`--port expects 1-65535\n${USAGE}`);
   }
+  if (command === 'render' && !args.out) {
+    throw new UsageError(`render needs --out DIR\n${USAGE}`);
+  }
   return args;
 }
 
@@ -50,6 +70,14 @@ async function main(argv: string[]): Promise<number> {
   const sites = findSites(loadApps(args.module), args.site);
   if (sites.length === 0) {
     throw new UsageError(`no ApacheSite${args.site ? ` at ${args.site}` : ''} in ${args.module}`);
+  }
+  if (args.command === 'render') {
+    for (const site of sites) {
+      const container = site.node.root.node.findAll().find((c): c is ContainerSiteHost => c instanceof ContainerSiteHost && c.site === site);
+      const dir = writeRenderedSite(site, path.resolve(args.out!), container?.buildContext());
+      console.log(`${site.node.path}: wrote ${dir}`);
+    }
+    return 0;
   }
   if (args.port !== undefined && sites.length > 1) {
     throw new UsageError('--port needs a single site: add --site PATH');

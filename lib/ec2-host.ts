@@ -6,6 +6,7 @@ import { Annotations, Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { ec2InstanceVcpus } from './platform/instance-types';
 import { checkInstanceType, checkParameterArns, checkUserDataSize, CIDR, InstanceRole, pinsAmi, platformAmi, SiteBundleObject } from './private/aws-site';
+import { BUNDLE_ROOT } from './private/container';
 import { checkInt, checkPattern } from './private/validate';
 import { StartMode } from './provision/recipe';
 import { SiteHost, SiteHostProps } from './site-host';
@@ -60,7 +61,7 @@ export interface Ec2HostProps extends SiteHostProps, Ec2InstanceOptions {
 }
 
 /** Where every EC2 host unpacks the bundle. */
-export const EC2_BUNDLE_ROOT = '/opt/cdktf-apache-wsgi';
+export const EC2_BUNDLE_ROOT = BUNDLE_ROOT;
 
 /**
  * One EC2 instance that provisions the site at first boot with the same recipe

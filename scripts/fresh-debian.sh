@@ -35,7 +35,7 @@ root=$(mktemp -d /var/tmp/caw-fresh-XXXXXX)
 mounts=()
 cleanup() {
   for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -l "${mounts[$i]}" 2>/dev/null || true; done
-  if [ "$keep" = --keep ]; then echo "fresh-debian: kept $root" >&2; else rm -rf "$root"; fi
+  if [ "$keep" = --keep ]; then echo "fresh-debian: kept $root" >&2; else rm -rf --one-file-system "$root"; fi
 }
 trap cleanup EXIT
 mnt() { mount "$@"; mounts+=("${!#}"); }
@@ -44,8 +44,11 @@ tar -C "$root" -xf "$cache"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 # Debian's convention for chroots: package scripts must not start daemons (apache2 on :80).
 printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d" && chmod 755 "$root/usr/sbin/policy-rc.d"
+# The root as a mount point of its own: `ip netns exec` remounts / as a slave,
+# which fails on a plain directory. /sys with its cgroup mounts, for systemd-nspawn.
+mnt --bind "$root" "$root"
 mnt -t proc proc "$root/proc"
-mnt -t sysfs sys "$root/sys"
+mnt --rbind /sys "$root/sys"
 mnt --rbind /dev "$root/dev"
 mnt -t tmpfs tmpfs "$root/run"
 # The recipe tests' own debootstrap cache: the same tarball, read-only.

@@ -1,5 +1,8 @@
+/** Where every host keeps bundles: a VM unpacks each site's under <root>/<site>. */
+export const BUNDLE_ROOT = '/opt/cdktf-apache-wsgi';
+
 /** Where the bundle sits inside a container image. */
-export const IMAGE_BUNDLE_DIR = '/opt/cdktf-apache-wsgi/site';
+export const IMAGE_BUNDLE_DIR = `${BUNDLE_ROOT}/site`;
 
 /**
  * The capabilities Apache's root parent needs, measured by running it under a

@@ -178,7 +178,7 @@ export class BootedRoot {
 
   /** Runs a command inside the container (its mounts, PIDs and network). */
   public run(argv: string[], env: Record<string, string> = {}): ReturnType<typeof spawnSync> {
-    return spawnSync('nsenter', ['-t', String(this.leader), '-m', '-u', '-i', '-n', '-p', '--', 'env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin',
+    return spawnSync('nsenter', ['-t', String(this.leader), '-m', '-u', '-i', '-n', '-p', '-r', '-w', '--', 'env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin',
       ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...argv], { encoding: 'utf8', timeout: 120_000 });
   }
 
