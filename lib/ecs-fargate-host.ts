@@ -15,7 +15,7 @@ import { ContainerSiteHost, ContainerSiteHostProps } from './container-site-host
 import { FleetSubnet } from './ec2-fleet';
 import { HttpsLoadBalancer, SiteLoadBalancerOptions } from './https-load-balancer';
 import { behindLoadBalancer, siteLoadBalancer, SUBNET_CIDR, targetsSecurityGroup } from './private/alb-routes';
-import { PARAMETER_ARN } from './private/aws-site';
+import { PARAMETER_ARN, secretReadStatements } from './private/aws-site';
 import { APACHE_CAPABILITIES, DEFAULT_CONTAINER_CAPABILITIES, ECR_PUSH_SH, IMAGE_BUNDLE_DIR } from './private/container';
 import { checkInt, checkPattern, propError } from './private/validate';
 import { IMAGE_HEALTH } from './provision/dockerfile';
@@ -86,8 +86,12 @@ const CONTAINER = 'apache';
  * (a terraform_data with a local command: needs docker and the AWS CLI there),
  * then rolls the service: new tasks healthy before old ones drain, the
  * deployment circuit breaker rolls a failing deployment back, and the deploy
- * waits for a steady state. Logs go to CloudWatch Logs; secrets come from SSM
- * or Secrets Manager through the task definition at task start, never the image.
+ * waits for a steady state. Logs go to CloudWatch Logs. Secrets never go into
+ * the image: AppSecrets are resolved by each task's start with the task role
+ * into files only the daemon group's user reads (as on EC2), and the `secrets`
+ * prop's are set as environment variables by ECS. Release commands run at every
+ * task start (each task of a deploy): make them idempotent. Daemon groups may
+ * not declare dataDirectories (a task has no disk that outlives it).
  */
 export class EcsFargateHost extends ContainerSiteHost {
   public readonly loadBalancer: HttpsLoadBalancer;
@@ -98,7 +102,10 @@ export class EcsFargateHost extends ContainerSiteHost {
   public readonly logGroup: CloudwatchLogGroup;
   /** Role ECS uses to pull the image, write logs and read the secrets. */
   public readonly executionRole: IamRole;
-  /** Role of the app itself: no permissions until you grant some. */
+  /**
+   * Role of the task: reads exactly the site's AppSecrets (the container's start
+   * resolves them as root; the apps get no credentials), nothing else until you grant it.
+   */
   public readonly taskRole: IamRole;
   public readonly securityGroup: SecurityGroup;
   /** '<repository URL>:<content hash>' */
@@ -133,6 +140,12 @@ export class EcsFargateHost extends ContainerSiteHost {
         'the ARN of one SSM parameter or Secrets Manager secret (no wildcards)'),
     }));
     const spec = site.toSpec();
+    // A Fargate task's disk is gone when the task ends (every deploy): data would not outlive it.
+    const withData = spec.groups.find((g) => g.dataDirectories.length > 0);
+    if (withData) {
+      throw propError(this, 'site', site.node.path, `a site without dataDirectories (daemon group ${withData.name} declares ${withData.dataDirectories.map((d) => d.name).join(', ')}): `
+        + 'a Fargate task has no disk that outlives it, so the data would be lost at every deploy; keep the data in a database or S3, or use DockerHost (named volumes)');
+    }
     const tags = { ...props.tags, 'cdktf-apache-wsgi:site': site.siteName };
     const region = new DataAwsRegion(this, 'Region');
 
@@ -192,6 +205,14 @@ export class EcsFargateHost extends ContainerSiteHost {
       }),
     });
     this.taskRole = new IamRole(this, 'TaskRole', { assumeRolePolicy: assumeEcsTasks, tags });
+    // The container's start resolves the daemon groups' AppSecrets with the task role: exactly those ARNs.
+    const appSecretStatements = secretReadStatements([], spec);
+    if (appSecretStatements.length > 0) {
+      new IamRolePolicy(this, 'TaskPolicy', {
+        role: this.taskRole.id,
+        policy: JSON.stringify({ Version: '2012-10-17', Statement: appSecretStatements }),
+      });
+    }
 
     this.cluster = new EcsCluster(this, 'Cluster', { name: site.siteName, tags });
     const probe = [site.platform.pythonBinary, `${IMAGE_BUNDLE_DIR}/${BUNDLE.healthProbe}`];

@@ -14,8 +14,7 @@
 #             (destroy_grace_seconds), new one started and waited on until
 #             healthy (wait/wait_timeout).
 # Uses $DOCKER_HOST when set, else starts a private engine (scripts/docker-engine.sh)
-# and stops it at exit. Where no registry is reachable, debian:12-slim is
-# imported from BASE_ROOTFS (a debootstrap minbase tarball, made if missing).
+# and stops it at exit. debian:12-slim comes from scripts/docker-base.sh.
 # Exits 1 when a code-only rebuild takes 10% of a full build or more, or the
 # redeploy leaves the site unavailable for more than 5 s.
 set -euo pipefail
@@ -24,7 +23,6 @@ repo="$(pwd)"
 docker="${DOCKER:-docker}"
 work="$(mktemp -d /var/tmp/caw-docker-bench.XXXXXX)"
 port="${PORT:-18080}"
-base_rootfs="${BASE_ROOTFS:-/var/cache/cdktf-apache-wsgi/bookworm-minbase.tar}"
 engine=""
 cleanup() {
   "$docker" rm -f caw-bench-before caw-bench-after >/dev/null 2>&1 || true
@@ -42,16 +40,7 @@ if [ -z "${DOCKER_HOST:-}" ]; then
   engine=started
 fi
 log "engine: $("$docker" info --format '{{.ServerVersion}}, {{.Driver}}')"
-if ! "$docker" image inspect debian:12-slim >/dev/null 2>&1; then
-  if [ ! -f "$base_rootfs" ]; then
-    log "making a Debian 12 minbase root with debootstrap"
-    mkdir -p "$(dirname "$base_rootfs")"
-    debootstrap --variant=minbase bookworm "$work/rootfs" http://deb.debian.org/debian >/dev/null
-    tar -C "$work/rootfs" -cf "$base_rootfs" .
-    rm -rf "$work/rootfs"
-  fi
-  "$docker" import "$base_rootfs" debian:12-slim >/dev/null
-fi
+scripts/docker-base.sh "$work"
 
 log "synthesizing examples/docker-site"
 CDKTF_OUTDIR="$work/out" npx ts-node --project tsconfig.dev.json examples/docker-site/main.ts >/dev/null

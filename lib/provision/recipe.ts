@@ -10,7 +10,11 @@ export enum StartMode {
   SYSTEMD = 'systemd',
   /** `apachectl start`, no init system: chroots and tests. */
   BACKGROUND = 'background',
-  /** Build only; the container's CMD runs Apache in the foreground. */
+  /**
+   * Build only (an image): what a VM does before traffic (host facts, data
+   * directory ownership, secrets, release commands) goes into the 'start' phase,
+   * which the container runs at every start before it execs Apache in the foreground.
+   */
   NONE = 'none',
 }
 
@@ -117,6 +121,12 @@ export type RecipeStep =
     readonly rulesFile: string; readonly unit?: { readonly name: string; readonly before: string };
   }
   | { readonly kind: 'start'; readonly mode: StartMode; readonly service: string; readonly ctl: string }
+  /**
+   * The script becomes the server (a container's PID 1): `exec argv` with the
+   * given variables removed from the environment, so the apps never see the credentials
+   * root resolved the secrets with.
+   */
+  | { readonly kind: 'execForeground'; readonly argv: readonly string[]; readonly unsetEnv: readonly string[] }
   | { readonly kind: 'healthCheck'; readonly python: string; readonly probe: string; readonly host: string; readonly checks: readonly HealthCheck[] };
 
 /**
@@ -154,7 +164,7 @@ export function venvBuild(venv: VenvSpec, python: string, dir: string, files: { 
  * `venv:<name>` phase; code, config and what depends on them in `app`.
  */
 export interface RecipePhase {
-  /** 'system', 'venv:<venv name>' or 'app'. */
+  /** 'system', 'venv:<venv name>', 'app' or (images only) 'start'. */
   readonly name: string;
   /** Bundle paths (files or directories) the phase reads; a Dockerfile copies only these before running it. */
   readonly inputs: readonly string[];
@@ -164,6 +174,12 @@ export interface RecipePhase {
    * @default - the phase changes the system in place
    */
   readonly output?: string;
+  /**
+   * Run when a container starts (as root, as its command), not when the image is
+   * built: it ends by exec'ing the server. Its inputs are copied into the image.
+   * @default false
+   */
+  readonly atContainerStart?: boolean;
   readonly steps: readonly RecipeStep[];
 }
 
@@ -173,10 +189,25 @@ export interface Recipe {
   readonly phases: readonly RecipePhase[];
 }
 
-/** Every step of the recipe, in the order a single script runs them. */
+/** Every step that builds the site (a VM's whole provisioning, an image's build), in the order a single script runs them. */
 export function recipeSteps(recipe: Recipe): RecipeStep[] {
-  return recipe.phases.flatMap((p) => p.steps);
+  return recipe.phases.filter((p) => !p.atContainerStart).flatMap((p) => p.steps);
 }
+
+/** The phase a container runs at start, if the recipe has one (StartMode.NONE). */
+export function containerStartPhase(recipe: Recipe): RecipePhase | undefined {
+  return recipe.phases.find((p) => p.atContainerStart);
+}
+
+/**
+ * Variables that carry AWS credentials (static keys, a shared credentials file,
+ * the ECS task role's endpoint): root uses them to resolve secrets at container
+ * start; the server is started without them.
+ */
+export const AWS_CREDENTIAL_ENV: readonly string[] = [
+  'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_PROFILE',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+];
 
 /** Paths inside the bundle, relative to its root. */
 export const BUNDLE = {
@@ -317,11 +348,11 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
     },
     { kind: 'configTest', argv: [apache.ctl, '-t'] },
   );
+  // Secrets are fetched where the site runs, never shipped; release commands (migrations)
+  // run with them before the new code takes traffic: on a VM now, in a container at its start.
+  const beforeTraffic: RecipeStep[] = [...secretSteps(input, options), ...appCommands(input, 'release')];
   if (options.startMode !== StartMode.NONE) {
-    // Secrets are fetched on the host, never shipped; release commands (migrations)
-    // run with them before the new code takes traffic.
-    app.push(...secretSteps(input, options));
-    app.push(...appCommands(input, 'release'));
+    app.push(...beforeTraffic);
     app.push({ kind: 'start', mode: options.startMode, service: apache.service, ctl: apache.ctl });
     if (cert?.source === 'acme') {
       app.push({
@@ -335,14 +366,25 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
       checks: healthChecks(spec, tls ? `https://127.0.0.1:${tls.spec.httpsPort}` : `http://127.0.0.1:${options.port}`),
     });
   }
-  // Secret references and their client are read only where the recipe resolves secrets (not in an image).
-  const secretInputs = options.startMode !== StartMode.NONE && groupSecrets(spec).length > 0
-    ? [BUNDLE.awsClient, ...groupSecrets(spec).map(({ group }) => BUNDLE.secrets(group.name))] : [];
+  // Secret references (ARNs) and their client are read where the secrets are resolved.
+  const secretInputs = groupSecrets(spec).length > 0 ? [BUNDLE.awsClient, ...groupSecrets(spec).map(({ group }) => BUNDLE.secrets(group.name))] : [];
   phases.push({
     name: 'app',
-    inputs: ['apache', BUNDLE.healthProbe, ...secretInputs, ...(boot.length > 0 ? [BUNDLE.boot] : []), ...spec.apps.map((a) => BUNDLE.app(a.name))],
+    inputs: ['apache', BUNDLE.healthProbe, ...(options.startMode !== StartMode.NONE ? secretInputs : []), ...(boot.length > 0 ? [BUNDLE.boot] : []), ...spec.apps.map((a) => BUNDLE.app(a.name))],
     steps: app,
   });
+  if (options.startMode === StartMode.NONE) {
+    // An image runs on machines other than the one that built it, with volumes and
+    // credentials of its own: the host facts, the data directories' owner (a new volume),
+    // the secrets and the release commands are done at every container start.
+    const start: RecipeStep[] = [];
+    if (needsHostCpus(spec) && layout.hostFactsFile !== undefined) {
+      start.push({ kind: 'hostFacts', path: layout.hostFactsFile, variable: HOST_PROCESSES_VARIABLE, processesPerCpu: PROCESSES_PER_CPU });
+    }
+    start.push(...system.filter((s) => s.kind === 'dataDirectory'), ...beforeTraffic);
+    start.push({ kind: 'execForeground', argv: apache.foregroundCommand, unsetEnv: AWS_CREDENTIAL_ENV });
+    phases.push({ name: 'start', inputs: secretInputs, atContainerStart: true, steps: start });
+  }
   return { siteName: spec.name, platformId: platform.id, phases };
 }
 

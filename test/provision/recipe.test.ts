@@ -59,6 +59,22 @@ describe('buildRecipe', () => {
     expect(strip(whole).length).toBeGreaterThan(20);
   });
 
+  test('an image\'s recipe ends with a container start phase that a single script and the image build leave out', () => {
+    // GIVEN the recipe of an image (StartMode.NONE)
+    const recipe = buildRecipe(provisionInputOf(site), { ...OPTIONS, startMode: StartMode.NONE });
+    const start = recipe.phases.at(-1)!;
+    // THEN its last phase runs at container start: host facts, then Apache in the foreground
+    expect([start.name, start.atContainerStart, start.inputs]).toEqual(['start', true, []]);
+    expect(start.steps.map((s) => s.kind)).toEqual(['hostFacts', 'execForeground']);
+    // AND the build steps (provision.sh) are those of a VM, without starting or checking Apache
+    expect(recipeSteps(recipe).map((s) => s.kind)).toEqual(recipeSteps(buildRecipe(provisionInputOf(site), OPTIONS)).map((s) => s.kind).filter((k) => k !== 'start' && k !== 'healthCheck'));
+    expect(renderShellScript(recipe)).not.toContain('exec ');
+  });
+
+  test('a VM\'s recipe has no container start phase', () => {
+    expect(buildRecipe(provisionInputOf(site), OPTIONS).phases.some((p) => p.atContainerStart)).toBe(false);
+  });
+
   test('records 2 daemon processes per CPU (nproc) before the config that reads them is tested', () => {
     const script = renderShellScript(buildRecipe(provisionInputOf(site), OPTIONS));
     expect(script).toContain(`printf 'Define %s %s\\n' WSGI_HOST_PROCESSES "$((2 * $(nproc)))" > /srv/wsgi/site/host.conf\n`);
