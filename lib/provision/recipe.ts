@@ -131,10 +131,14 @@ export type RecipeStep =
 
 /**
  * The commands that build a venv, in order: `python -m venv`, then one pip
- * install each for the requirements file, the specifiers and the local packages.
+ * install each for the requirements file, the specifiers and the local packages,
+ * then pip is taken out of the venv: nothing runs it once the venv is built (each
+ * deploy builds the venv anew), and every host, image or local run is the same.
+ * pip keeps no download cache (it would stay in the image layer or the host's /root).
  */
 export function venvBuildCommands(build: VenvBuild): string[][] {
-  const pip = [`${build.dir}/bin/python`, '-m', 'pip', 'install', '--no-input', '--disable-pip-version-check'];
+  const pipArgs = ['--no-input', '--disable-pip-version-check', '--no-cache-dir'];
+  const pip = [`${build.dir}/bin/python`, '-m', 'pip', 'install', ...pipArgs];
   const commands = [[build.python, '-m', 'venv', ...(build.systemSitePackages ? ['--system-site-packages'] : []), ...(build.withPip ? [] : ['--without-pip']), build.dir]];
   if (build.requirementsFile) {
     commands.push([...pip, ...(build.requireHashes ? ['--require-hashes'] : []), '-r', build.requirementsFile]);
@@ -144,6 +148,9 @@ export function venvBuildCommands(build: VenvBuild): string[][] {
   }
   if (build.localPackages.length > 0) {
     commands.push([...pip, '--no-index', ...build.localPackages]);
+  }
+  if (build.withPip) {
+    commands.push([`${build.dir}/bin/python`, '-m', 'pip', 'uninstall', '--yes', ...pipArgs, 'pip']);
   }
   return commands;
 }

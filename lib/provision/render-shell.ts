@@ -49,7 +49,7 @@ function renderStep(step: RecipeStep): string[] {
       return [
         `log ${q(`building ${step.requirement} with ${step.python}`)}`,
         shellCommand([step.python, '-m', 'venv', step.dir]),
-        shellCommand([`${step.dir}/bin/python`, '-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', step.requirement]),
+        shellCommand([`${step.dir}/bin/python`, '-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '--no-cache-dir', step.requirement]),
         `${shellCommand([`${step.dir}/bin/mod_wsgi-express`, 'module-config'])} > ${q(step.loadConf)}`,
       ];
     case 'checkModWsgiPython': {
