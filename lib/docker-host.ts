@@ -52,7 +52,9 @@ export interface DockerHostProps extends ContainerSiteHostProps {
  * A Docker image built from the site's recipe and a container running it on
  * one Docker engine. A redeploy builds the new image while the old container
  * serves, stops the old one gracefully, starts the new one and waits until it
- * is healthy.
+ * is healthy. Each daemon group data directory is a named volume, kept when the
+ * container is replaced; the container's start resolves the AppSecrets and runs
+ * the release commands (see ContainerSiteHost), so a failing one fails the deploy.
  */
 export class DockerHost extends ContainerSiteHost {
   public readonly image: Image;

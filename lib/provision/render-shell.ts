@@ -27,7 +27,8 @@ function script(what: string, steps: readonly RecipeStep[], done: string): strin
   for (const step of steps) {
     lines.push('', ...renderStep(step));
   }
-  lines.push('', `log ${q(done)}`, '');
+  // A script that execs the server never gets past it.
+  lines.push('', ...(steps.at(-1)?.kind === 'execForeground' ? [] : [`log ${q(done)}`]), '');
   return lines.join('\n');
 }
 
