@@ -201,11 +201,6 @@ export function recipeSteps(recipe: Recipe): RecipeStep[] {
   return recipe.phases.filter((p) => !p.atContainerStart).flatMap((p) => p.steps);
 }
 
-/** The phase a container runs at start, if the recipe has one (StartMode.NONE). */
-export function containerStartPhase(recipe: Recipe): RecipePhase | undefined {
-  return recipe.phases.find((p) => p.atContainerStart);
-}
-
 /**
  * Variables that carry AWS credentials (static keys, a shared credentials file,
  * the ECS task role's endpoint): root uses them to resolve secrets at container
