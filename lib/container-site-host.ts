@@ -26,8 +26,9 @@ export interface ContainerSiteHostProps extends SiteHostProps {
  * (one layer per recipe phase). The container starts as root with the recipe's
  * start phase: it writes the host facts, gives each data directory to its
  * group's user, resolves the groups' AppSecrets into files only that user reads
- * and runs the release commands (each as the group's user), at every start, then
- * execs Apache. A failing step stops the container with the step's output.
+ * at every start, and runs the release commands (each as the group's user) once
+ * per container (a restart skips them), then execs Apache. A failing step stops
+ * the container with the step's output.
  * The build context (Dockerfile + bundle) is written next to cdk.tf.json under
  * `docker/<site>/`, so cdk.tf.json refers to it by a relative path.
  */

@@ -89,8 +89,8 @@ const CONTAINER = 'apache';
  * waits for a steady state. Logs go to CloudWatch Logs. Secrets never go into
  * the image: AppSecrets are resolved by each task's start with the task role
  * into files only the daemon group's user reads (as on EC2), and the `secrets`
- * prop's are set as environment variables by ECS. Release commands run at every
- * task start (each task of a deploy): make them idempotent. Daemon groups may
+ * prop's are set as environment variables by ECS. Release commands run once per
+ * task (each task of a deploy, concurrently): make them idempotent. Daemon groups may
  * not declare dataDirectories (a task has no disk that outlives it).
  */
 export class EcsFargateHost extends ContainerSiteHost {

@@ -9,6 +9,7 @@
 #   - the secrets file is 0400 and the group's user's; the data directory 0700 and its;
 #   - Apache (PID 1) has no AWS credentials in its environment; the value is in no log;
 #   - the secret value is in no image layer (`docker save`) nor `docker history`;
+#   - a restart of the container skips the release (once per container);
 #   - the data survives a container replacement (and the release runs again);
 #   - a failing release command stops the container non-zero with its own output.
 # Uses a private engine with a bridge of its own (cawstart0, 172.31.217.1/24) so it
@@ -116,12 +117,18 @@ check "the secret value is not in docker history ($in_history hits)" test "$in_h
 signed="$(grep -c 'AmazonSSM.GetParameter .* signature ok' "$work/standin.log" || true)"
 check "the stand-in verified the SigV4 signature of $signed GetParameter call(s)" test "$signed" -ge 1
 
+log "restarting the container (docker restart, as the restart policy would)"
+"$docker" restart --time 25 cawstart-a >/dev/null
+wait_healthy cawstart-a || { echo "FAIL: the restarted container did not get healthy"; exit 1; }
+check "a restart skips the release (release log has $(get cawstart-a /releases | wc -l) line, want 1) and still serves the secret" \
+  test "$(get cawstart-a /releases | wc -l)" = 1 -a "$(get cawstart-a /secret-sha256)" = "$want_sha"
+
 log "replacing the container (same image, same volume)"
 "$docker" stop --time 25 cawstart-a >/dev/null
 "$docker" rm cawstart-a >/dev/null
 "$docker" run -d --name cawstart-b "${run_flags[@]}" "${creds[@]}" caw-start:ok >/dev/null
 wait_healthy cawstart-b || { echo "FAIL: the replacement did not get healthy"; exit 1; }
-check "the data survives a container replacement (release log has $(get cawstart-b /releases | wc -l) lines, want 2)" test "$(get cawstart-b /releases | wc -l)" = 2
+check "the data survives a container replacement, whose start runs the release again (release log has $(get cawstart-b /releases | wc -l) lines, want 2)" test "$(get cawstart-b /releases | wc -l)" = 2
 "$docker" rm -f cawstart-b >/dev/null
 
 log "a failing release command"

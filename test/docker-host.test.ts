@@ -170,7 +170,7 @@ describe('DockerHost with secrets, release commands and data directories', () =>
   const context = host.buildContext();
   const start = context.get('bundle/phases/start.sh')!.content.toString();
 
-  test('the container start resolves the secrets as root into a 0400 file of the group\'s user, then runs the release as that user', () => {
+  test('the container start resolves the secrets as root into a 0400 file of the group\'s user, then runs the release once per container as that user', () => {
     // GIVEN the start script, in order
     const secrets = start.indexOf('python3.11 /opt/cdktf-apache-wsgi/site/aws_client.py secrets /opt/cdktf-apache-wsgi/site/secrets/web.json /srv/wsgi/site/secrets/web.json.new\n');
     const release = start.indexOf('runuser -u wsgi-web -- env -i PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 HOME=/srv/wsgi/site /srv/wsgi/site/venvs/env/bin/python '
@@ -182,7 +182,10 @@ describe('DockerHost with secrets, release commands and data directories', () =>
     expect(release).toBeGreaterThan(secrets);
     expect(server).toBeGreaterThan(release);
     // AND a failing step stops the script with its output (quiet), so the container exits non-zero
-    expect(start).toContain('quiet runuser -u wsgi-web');
+    expect(start).toContain('  quiet runuser -u wsgi-web');
+    // AND the release runs once per container: a restart skips it, a new container (a deploy) runs it
+    expect(start).toContain("if [ -e /srv/wsgi/site/release-done ]; then\n  log 'release commands already ran in this container: skipped at this restart'\nelse\n");
+    expect(start).toContain(' -- python manage.py migrate --noinput\n  : > /srv/wsgi/site/release-done\nfi\n');
     expect(start).toMatch(/^set -eu$/m);
   });
 

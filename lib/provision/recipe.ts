@@ -122,6 +122,12 @@ export type RecipeStep =
   }
   | { readonly kind: 'start'; readonly mode: StartMode; readonly service: string; readonly ctl: string }
   /**
+   * Steps run once per container: skipped when the marker file exists (the container
+   * restarted), which is written once they all succeeded. The marker lives in the
+   * container's own layer, so a new container (a deploy) runs them again.
+   */
+  | { readonly kind: 'oncePerContainer'; readonly marker: string; readonly what: string; readonly steps: readonly RecipeStep[] }
+  /**
    * The script becomes the server (a container's PID 1): `exec argv` with the
    * given variables removed from the environment, so the apps never see the credentials
    * root resolved the secrets with.
@@ -352,9 +358,9 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
   );
   // Secrets are fetched where the site runs, never shipped; release commands (migrations)
   // run with them before the new code takes traffic: on a VM now, in a container at its start.
-  const beforeTraffic: RecipeStep[] = [...secretSteps(input, options), ...appCommands(input, 'release')];
+  const release = appCommands(input, 'release');
   if (options.startMode !== StartMode.NONE) {
-    app.push(...beforeTraffic);
+    app.push(...secretSteps(input, options), ...release);
     app.push({ kind: 'start', mode: options.startMode, service: apache.service, ctl: apache.ctl });
     if (cert?.source === 'acme') {
       app.push({
@@ -377,13 +383,18 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
   });
   if (options.startMode === StartMode.NONE) {
     // An image runs on machines other than the one that built it, with volumes and
-    // credentials of its own: the host facts, the data directories' owner (a new volume),
-    // the secrets and the release commands are done at every container start.
+    // credentials of its own: the host facts, the data directories' owner (a new volume)
+    // and the secrets are done at every container start, the release commands once per container.
     const start: RecipeStep[] = [];
     if (needsHostCpus(spec) && layout.hostFactsFile !== undefined) {
       start.push({ kind: 'hostFacts', path: layout.hostFactsFile, variable: HOST_PROCESSES_VARIABLE, processesPerCpu: PROCESSES_PER_CPU });
     }
-    start.push(...system.filter((s) => s.kind === 'dataDirectory'), ...beforeTraffic);
+    // Secrets at every start (credentials and values may have changed); release commands
+    // once per container, so a restart (restart policy, engine reboot) does not rerun them.
+    start.push(...system.filter((s) => s.kind === 'dataDirectory'), ...secretSteps(input, options));
+    if (release.length > 0) {
+      start.push({ kind: 'oncePerContainer', marker: `${layout.home}/release-done`, what: 'release commands', steps: release });
+    }
     start.push({ kind: 'execForeground', argv: apache.foregroundCommand, unsetEnv: AWS_CREDENTIAL_ENV });
     phases.push({ name: 'start', inputs: secretInputs, atContainerStart: true, steps: start });
   }

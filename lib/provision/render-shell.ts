@@ -172,6 +172,15 @@ function renderStep(step: RecipeStep): string[] {
       return step.mode === StartMode.SYSTEMD
         ? [`quiet systemctl enable ${q(step.service)}`, `quiet systemctl restart ${q(step.service)}`]
         : [`quiet ${shellCommand([step.ctl, '-k', 'start'])}`];
+    case 'oncePerContainer':
+      return [
+        `if [ -e ${q(step.marker)} ]; then`,
+        `  log ${q(`${step.what} already ran in this container: skipped at this restart`)}`,
+        'else',
+        ...step.steps.flatMap(renderStep).map((l) => `  ${l}`),
+        `  : > ${q(step.marker)}`,
+        'fi',
+      ];
     case 'execForeground':
       return [
         `log ${q('starting the server in the foreground')}`,
