@@ -10,7 +10,9 @@
 #   - Apache (PID 1) has no AWS credentials in its environment; the value is in no log;
 #   - the secret value is in no image layer (`docker save`) nor `docker history`;
 #   - a restart of the container skips the release (once per container);
-#   - the data survives a container replacement (and the release runs again);
+#   - the data survives a container replacement (and the release runs again), whose
+#     credentials come from DockerHost's awsCredentialsFile alone, unreadable to the apps;
+#   - an unresolvable secret stops the container non-zero with the client's error;
 #   - a failing release command stops the container non-zero with its own output.
 # Uses a private engine with a bridge of its own (cawstart0, 172.31.217.1/24) so it
 # can run beside docker-rebuild-bench.sh. Exits 1 when a check fails.
@@ -22,7 +24,7 @@ export CAW_BRIDGE="${CAW_BRIDGE:-cawstart0}" CAW_BRIDGE_CIDR="${CAW_BRIDGE_CIDR:
 bridge_ip="${CAW_BRIDGE_CIDR%/*}"
 engine="" standin=""
 cleanup() {
-  "$docker" rm -f cawstart-a cawstart-b cawstart-fail >/dev/null 2>&1 || true
+  "$docker" rm -f cawstart-a cawstart-b cawstart-nosecret cawstart-fail >/dev/null 2>&1 || true
   if [ -n "$standin" ]; then kill "$standin" 2>/dev/null || true; fi
   if [ -n "$engine" ]; then scripts/docker-engine.sh stop "$work/engine"; fi
   rm -rf "$work"
@@ -39,6 +41,9 @@ log "engine: $("$docker" info --format '{{.ServerVersion}}, {{.Driver}}')"
 scripts/docker-base.sh "$work"
 
 log "synthesizing test/support/container-start-site.ts (and its failing-release variant)"
+# DockerHost's awsCredentialsFile: a file on the Docker host (this machine), root's only.
+creds_file="$work/aws-credentials"
+export CAW_AWS_CREDENTIALS_FILE="$creds_file" CAW_AWS_PROFILE=caw-start
 CDKTF_OUTDIR="$work/ok" npx ts-node --project tsconfig.dev.json test/support/container-start-site.ts >/dev/null
 CAW_FAIL_RELEASE=1 CDKTF_OUTDIR="$work/fail" npx ts-node --project tsconfig.dev.json test/support/container-start-site.ts >/dev/null
 stack="$work/ok/stacks/start-site"
@@ -50,17 +55,21 @@ mapfile -t run_flags < <(node -e '
   // ${docker_volume.<id>.name} names a volume resource
   const volume = (ref) => r.docker_volume[/^\$\{docker_volume\.(.+)\.name\}$/.exec(ref)[1]].name;
   const flags = ["--cap-drop", "ALL", ...c.capabilities.add.flatMap((x) => ["--cap-add", x]), ...c.security_opts.flatMap((x) => ["--security-opt", x])];
-  for (const v of c.volumes) flags.push("-v", `${volume(v.volume_name)}:${v.container_path}`);
+  for (const v of c.volumes) flags.push("-v", v.host_path ? `${v.host_path}:${v.container_path}:ro` : `${volume(v.volume_name)}:${v.container_path}`);
+  for (const e of c.env ?? []) flags.push("-e", e);
   console.log(flags.join("\n"));' "$stack/cdk.tf.json")
-data_dir="$(node -e 'console.log(Object.values(require(process.argv[1]).resource.docker_container)[0].volumes[0].container_path)' "$stack/cdk.tf.json")"
+data_dir="$(node -e 'console.log(Object.values(require(process.argv[1]).resource.docker_container)[0].volumes.find((v) => v.volume_name).container_path)' "$stack/cdk.tf.json")"
 
 secret="caw-start-secret-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
 npx ts-node --project tsconfig.dev.json test/realapps/aws-stand-in.ts "$bridge_ip" "$arn=$secret" >"$work/standin.log" 2>&1 &
 standin=$!
 for _ in $(seq 1 150); do grep -q '^ready ' "$work/standin.log" && break; sleep 0.2; done
 read -r _ standin_url key_id key_secret < <(grep -m 1 '^ready ' "$work/standin.log") || { cat "$work/standin.log" >&2; exit 1; }
-# Static credentials at `docker run`, the stand-in's endpoint in the SDKs' variable.
-creds=(-e "AWS_ACCESS_KEY_ID=$key_id" -e "AWS_SECRET_ACCESS_KEY=$key_secret" -e "AWS_ENDPOINT_URL_SSM=$standin_url")
+# Static credentials at `docker run` (they come first), the stand-in's endpoint in the SDKs' variable;
+# the same credentials in the mounted file, which the replacement container uses alone.
+endpoint=(-e "AWS_ENDPOINT_URL_SSM=$standin_url")
+creds=(-e "AWS_ACCESS_KEY_ID=$key_id" -e "AWS_SECRET_ACCESS_KEY=$key_secret" "${endpoint[@]}")
+(umask 077; printf '[default]\naws_access_key_id = AKIDNOTTHISONE\naws_secret_access_key = wrong\n\n[caw-start]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$key_id" "$key_secret" >"$creds_file")
 
 build() { # dir tag
   local start; start="$(date +%s)"
@@ -123,13 +132,23 @@ wait_healthy cawstart-a || { echo "FAIL: the restarted container did not get hea
 check "a restart skips the release (release log has $(get cawstart-a /releases | wc -l) line, want 1) and still serves the secret" \
   test "$(get cawstart-a /releases | wc -l)" = 1 -a "$(get cawstart-a /secret-sha256)" = "$want_sha"
 
-log "replacing the container (same image, same volume)"
+log "replacing the container (same image, same volume; credentials from the mounted file only)"
 "$docker" stop --time 25 cawstart-a >/dev/null
 "$docker" rm cawstart-a >/dev/null
-"$docker" run -d --name cawstart-b "${run_flags[@]}" "${creds[@]}" caw-start:ok >/dev/null
+"$docker" run -d --name cawstart-b "${run_flags[@]}" "${endpoint[@]}" caw-start:ok >/dev/null
 wait_healthy cawstart-b || { echo "FAIL: the replacement did not get healthy"; exit 1; }
+check "with only awsCredentialsFile (profile caw-start), the app sees the secret" test "$(get cawstart-b /secret-sha256)" = "$want_sha"
+check "the group's user cannot read the mounted credentials file" \
+  sh -c "! '$docker' exec -u wsgi-web cawstart-b cat /root/.aws/credentials >/dev/null 2>&1"
 check "the data survives a container replacement, whose start runs the release again (release log has $(get cawstart-b /releases | wc -l) lines, want 2)" test "$(get cawstart-b /releases | wc -l)" = 2
 "$docker" rm -f cawstart-b >/dev/null
+
+log "an unresolvable secret (credentials the stand-in refuses)"
+"$docker" run -d --name cawstart-nosecret "${run_flags[@]}" -e AWS_ACCESS_KEY_ID="$key_id" -e AWS_SECRET_ACCESS_KEY=not-the-key "${endpoint[@]}" caw-start:ok >/dev/null
+nosecret_exit="$(timeout 120 "$docker" wait cawstart-nosecret || echo timeout)"
+"$docker" logs cawstart-nosecret >/dev/null 2>"$work/nosecret.err" || true
+check "an unresolvable secret stops the container: exit $nosecret_exit (want non-zero), '$(grep -m 1 -o 'HTTP 400.*InvalidSignatureException' "$work/nosecret.err" || true)'" \
+  sh -c "[ '$nosecret_exit' != 0 ] && [ '$nosecret_exit' != timeout ] && grep -q InvalidSignatureException '$work/nosecret.err'"
 
 log "a failing release command"
 "$docker" run -d --name cawstart-fail "${run_flags[@]}" "${creds[@]}" caw-start:fail >/dev/null

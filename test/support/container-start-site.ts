@@ -11,7 +11,8 @@ export const START_SECRET_ARN = 'arn:aws:ssm:us-east-1:123456789012:parameter/ca
  * The site scripts/docker-start-check.sh builds (synthesized to CDKTF_OUTDIR):
  * one app that reads an AppSecret and a data directory at import, with a release
  * command that appends to the data directory. With CAW_FAIL_RELEASE=1 a second
- * release command fails with a message of its own.
+ * release command fails with a message of its own; CAW_AWS_CREDENTIALS_FILE and
+ * CAW_AWS_PROFILE become DockerHost's awsCredentialsFile and awsProfile.
  */
 const app = new App();
 const stack = new TerraformStack(app, 'start-site');
@@ -36,5 +37,6 @@ new WsgiApp(site, 'App', {
       : []),
   ],
 });
-new DockerHost(stack, 'Host', { site });
+// The check also gives the credentials as a file on the Docker host, as a user off AWS would.
+new DockerHost(stack, 'Host', { site, awsCredentialsFile: process.env.CAW_AWS_CREDENTIALS_FILE, awsProfile: process.env.CAW_AWS_PROFILE });
 app.synth();
