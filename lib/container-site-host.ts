@@ -56,7 +56,9 @@ export abstract class ContainerSiteHost extends SiteHost {
 
   /** Files of the build context: Dockerfile plus the bundle under bundle/ (with one script per recipe phase). */
   public buildContext(): Bundle {
-    const options: RecipeOptions = { port: this.containerPort, startMode: StartMode.NONE, bundleDir: IMAGE_BUNDLE_DIR, logsToStdout: true };
+    const options: RecipeOptions = {
+      port: this.containerPort, startMode: StartMode.NONE, bundleDir: IMAGE_BUNDLE_DIR, logsToStdout: true, appsUseContainerRole: this.appsUseContainerRole(),
+    };
     const bundle = this.bundle({ ...options, phaseScripts: true });
     const spec = this.site.toSpec();
     const dockerfile = renderDockerfile({
@@ -77,6 +79,11 @@ export abstract class ContainerSiteHost extends SiteHost {
       hash.update(rel).update(String(file.mode)).update(file.content);
     }
     return hash.digest('hex');
+  }
+
+  /** Whether the apps keep the container role's credentials endpoint (see RecipeOptions.appsUseContainerRole). */
+  protected appsUseContainerRole(): boolean {
+    return false;
   }
 
   /** Each daemon group's data directories, where the container has them (a volume is mounted at each). */

@@ -57,6 +57,14 @@ export interface EcsFargateHostProps extends ContainerSiteHostProps, SiteLoadBal
   readonly cpuArchitecture?: string;
   /** Secrets for the container's environment, from SSM or Secrets Manager. @default [] */
   readonly secrets?: ContainerSecret[];
+  /**
+   * Let the apps use the task role (boto3 and the SDKs find it through
+   * AWS_CONTAINER_CREDENTIALS_RELATIVE_URI): grant the role what they need. The role
+   * also reads every AppSecret of the site, so any daemon group's app could then
+   * read the other groups' secrets.
+   * @default false - only the container's start (root) uses the task role; the apps' environment has no credentials
+   */
+  readonly allowAppsTaskRole?: boolean;
   /** @default 30 */
   readonly logRetentionDays?: number;
   /** @default {} */
@@ -104,7 +112,8 @@ export class EcsFargateHost extends ContainerSiteHost {
   public readonly executionRole: IamRole;
   /**
    * Role of the task: reads exactly the site's AppSecrets (the container's start
-   * resolves them as root; the apps get no credentials), nothing else until you grant it.
+   * resolves them as root), nothing else. The apps get its credentials only with
+   * allowAppsTaskRole; then grant it what they need.
    */
   public readonly taskRole: IamRole;
   public readonly securityGroup: SecurityGroup;
@@ -113,9 +122,11 @@ export class EcsFargateHost extends ContainerSiteHost {
   public readonly url: TerraformOutput;
   /** CIDR blocks of the load balancer's subnets: the site's trusted proxies. */
   public readonly proxyCidrs: readonly string[];
+  private readonly allowAppsTaskRole: boolean;
 
   constructor(scope: Construct, id: string, props: EcsFargateHostProps) {
     super(scope, id, props);
+    this.allowAppsTaskRole = props.allowAppsTaskRole ?? false;
     const site = this.site;
     const subnets = props.subnets ?? [];
     if (!Array.isArray(subnets) || subnets.length < 2) {
@@ -288,6 +299,10 @@ export class EcsFargateHost extends ContainerSiteHost {
 
     this.url = new TerraformOutput(this, 'Url', { value: this.loadBalancer.url });
     new TerraformOutput(this, 'Image', { value: this.imageUri });
+  }
+
+  protected appsUseContainerRole(): boolean {
+    return this.allowAppsTaskRole;
   }
 
   /** The site behind the load balancer: its subnets are trusted proxies, so apps see https and the client's address. */

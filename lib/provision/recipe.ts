@@ -31,6 +31,11 @@ export interface RecipeOptions {
    * (its credentials are the instance role's): an nftables owner-match rule. @default false
    */
   readonly blockInstanceMetadata?: boolean;
+  /**
+   * A container's server keeps the container role's endpoint (AWS_CONTAINER_*) in its
+   * environment, so the apps may use the role (ECS task role). @default false
+   */
+  readonly appsUseContainerRole?: boolean;
 }
 
 /** The instance metadata service's addresses on EC2 (IPv4 and the Nitro IPv6 endpoint). */
@@ -395,7 +400,10 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
     if (release.length > 0) {
       start.push({ kind: 'oncePerContainer', marker: `${layout.home}/release-done`, what: 'release commands', steps: release });
     }
-    start.push({ kind: 'execForeground', argv: apache.foregroundCommand, unsetEnv: AWS_CREDENTIAL_ENV });
+    start.push({
+      kind: 'execForeground', argv: apache.foregroundCommand,
+      unsetEnv: AWS_CREDENTIAL_ENV.filter((v) => !(options.appsUseContainerRole && v.startsWith('AWS_CONTAINER_'))),
+    });
     phases.push({ name: 'start', inputs: secretInputs, atContainerStart: true, steps: start });
   }
   return { siteName: spec.name, platformId: platform.id, phases };

@@ -135,6 +135,18 @@ describe('EcsFargateHost', () => {
     expect(start).toContain(' -- python manage.py migrate --noinput\n');
   });
 
+  test.each([
+    [undefined, 'AWS_PROFILE AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN\n'],
+    [true, 'AWS_PROFILE\n'],
+  ])('the apps get the task role\'s endpoint only when allowed (allowAppsTaskRole %s)', (allowAppsTaskRole, unsetTail) => {
+    // GIVEN the host, with or without allowAppsTaskRole
+    const stack = hostStack({ allowAppsTaskRole });
+    const host = stack.node.findChild('Host') as EcsFargateHost;
+    // THEN Apache is started without static credentials, and without the role's endpoint unless allowed
+    const start = host.buildContext().get('bundle/phases/start.sh')!.content.toString();
+    expect(start).toContain(`\nunset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_SHARED_CREDENTIALS_FILE ${unsetTail}exec `);
+  });
+
   test('fails on a site with data directories: a Fargate task has no disk that outlives it', () => {
     const stack = new TerraformStack(Testing.app(), 'ecs');
     new AwsProvider(stack, 'Aws', { region: 'us-east-1' });
