@@ -57,7 +57,8 @@ export abstract class ContainerSiteHost extends SiteHost {
   /** Files of the build context: Dockerfile plus the bundle under bundle/ (with one script per recipe phase). */
   public buildContext(): Bundle {
     const options: RecipeOptions = {
-      port: this.containerPort, startMode: StartMode.NONE, bundleDir: IMAGE_BUNDLE_DIR, logsToStdout: true, appsUseContainerRole: this.appsUseContainerRole(),
+      port: this.containerPort, startMode: StartMode.NONE, bundleDir: IMAGE_BUNDLE_DIR, logsToStdout: true,
+      appsUseContainerRole: this.appsUseContainerRole(),
     };
     const bundle = this.bundle({ ...options, phaseScripts: true });
     const spec = this.site.toSpec();
