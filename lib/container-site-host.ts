@@ -2,7 +2,6 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
-import { HOST_PROCESSES_VARIABLE, needsHostCpus, PROCESSES_PER_CPU } from './conf/site-spec';
 import { DAEMON_OPTIONS } from './platform/daemon-options';
 import { IMAGE_BUNDLE_DIR } from './private/container';
 import { onStackOutput } from './private/synth-output';
@@ -24,9 +23,14 @@ export interface ContainerSiteHostProps extends SiteHostProps {
 
 /**
  * A host that runs the site as a container image built from the site's recipe
- * (one layer per recipe phase). The build context (Dockerfile + bundle) is
- * written next to cdk.tf.json under `docker/<site>/`, so cdk.tf.json refers to
- * it by a relative path.
+ * (one layer per recipe phase). The container starts as root with the recipe's
+ * start phase: it writes the host facts, gives each data directory to its
+ * group's user, resolves the groups' AppSecrets into files only that user reads
+ * at every start, and runs the release commands (each as the group's user) once
+ * per container (a restart skips them), then execs Apache. A failing step stops
+ * the container with the step's output.
+ * The build context (Dockerfile + bundle) is written next to cdk.tf.json under
+ * `docker/<site>/`, so cdk.tf.json refers to it by a relative path.
  */
 export abstract class ContainerSiteHost extends SiteHost {
   /** Port Apache listens on inside the container. */
@@ -42,18 +46,6 @@ export abstract class ContainerSiteHost extends SiteHost {
       throw propError(this, 'site', this.site.node.path, 'a site without tls: a container publishes one plain HTTP port; end TLS in front of it (and set trustedProxies)');
     }
     this.containerPort = checkInt(this, 'containerPort', props.containerPort ?? 8080, 1024, 65_535);
-    // The image is built without secrets and a container start runs no release step yet:
-    // refuse at synth what would otherwise be skipped without a word.
-    this.node.addValidation({
-      validate: () => this.site.toSpec().apps.flatMap((app) => [
-        ...(app.secrets.length > 0
-          ? [`${this.node.path}: app ${app.name} takes secrets (${app.secrets.map((x) => x.envVar).join(', ')}) from AppSecret, which a container host does not deliver yet; expected a site without AppSecrets here (EcsFargateHost: pass them as its secrets prop)`]
-          : []),
-        ...(app.releaseCommands.length > 0
-          ? [`${this.node.path}: app ${app.name} has releaseCommands, which a container start does not run yet; expected none here (run them as a one-off task before the deploy)`]
-          : []),
-      ]),
-    });
     this.contextPath = `docker/${this.site.siteName}`;
     onStackOutput(this, (stackDir) => {
       const dir = path.join(stackDir, this.contextPath);
@@ -64,15 +56,15 @@ export abstract class ContainerSiteHost extends SiteHost {
 
   /** Files of the build context: Dockerfile plus the bundle under bundle/ (with one script per recipe phase). */
   public buildContext(): Bundle {
-    const options: RecipeOptions = { port: this.containerPort, startMode: StartMode.NONE, bundleDir: IMAGE_BUNDLE_DIR, logsToStdout: true };
+    const options: RecipeOptions = {
+      port: this.containerPort, startMode: StartMode.NONE, bundleDir: IMAGE_BUNDLE_DIR, logsToStdout: true,
+      appsUseContainerRole: this.appsUseContainerRole(),
+    };
     const bundle = this.bundle({ ...options, phaseScripts: true });
     const spec = this.site.toSpec();
     const dockerfile = renderDockerfile({
       platform: this.site.platform, recipe: this.recipe(options), bundleDir: IMAGE_BUNDLE_DIR, port: this.containerPort,
       serverName: spec.serverName, healthChecks: this.healthChecks(),
-      hostFacts: needsHostCpus(spec)
-        ? { file: this.site.deployedLayout().hostFactsFile!, variable: HOST_PROCESSES_VARIABLE, processesPerCpu: PROCESSES_PER_CPU }
-        : undefined,
     });
     const files = new Map<string, BundleFile>([['Dockerfile', { content: Buffer.from(dockerfile), mode: 0o644 }]]);
     for (const [rel, file] of bundle) {
@@ -88,6 +80,17 @@ export abstract class ContainerSiteHost extends SiteHost {
       hash.update(rel).update(String(file.mode)).update(file.content);
     }
     return hash.digest('hex');
+  }
+
+  /** Whether the apps keep the container role's credentials endpoint (see RecipeOptions.appsUseContainerRole). */
+  protected appsUseContainerRole(): boolean {
+    return false;
+  }
+
+  /** Each daemon group's data directories, where the container has them (a volume is mounted at each). */
+  protected dataDirectories(): { group: string; name: string; path: string }[] {
+    const layout = this.site.deployedLayout();
+    return this.site.toSpec().groups.flatMap((g) => g.dataDirectories.map((d) => ({ group: g.name, name: d.name, path: `${layout.dataDir}/${g.name}/${d.name}` })));
   }
 
   /** Every app's health check, against the container's own port. */

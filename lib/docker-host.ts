@@ -1,10 +1,11 @@
 import { Container } from '@cdktf/provider-docker/lib/container';
 import { Image } from '@cdktf/provider-docker/lib/image';
+import { Volume } from '@cdktf/provider-docker/lib/volume';
 import { Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { ContainerSiteHost, ContainerSiteHostProps } from './container-site-host';
-import { APACHE_CAPABILITIES } from './private/container';
-import { checkInt, checkPattern } from './private/validate';
+import { APACHE_CAPABILITIES, CONTAINER_AWS_CREDENTIALS_FILE } from './private/container';
+import { checkInt, checkPattern, propError } from './private/validate';
 import { IMAGE_HEALTH } from './provision/dockerfile';
 
 export interface DockerHostProps extends ContainerSiteHostProps {
@@ -31,17 +32,35 @@ export interface DockerHostProps extends ContainerSiteHostProps {
    * @default - the image health check's start period plus (retries + 1) intervals: 80 s
    */
   readonly healthyTimeoutSec?: number;
+  /**
+   * An AWS shared credentials file on the Docker host (absolute path), mounted
+   * read-only where only root in the container reads it: what the container's
+   * start resolves the site's AppSecrets with, off AWS. Only this path appears
+   * in cdk.tf.json; the apps never see the credentials. On EC2 the instance role
+   * is used instead (IMDSv2, which needs a hop limit of 2 to reach a container).
+   * @default - the container's own environment, then the instance role
+   */
+  readonly awsCredentialsFile?: string;
+  /**
+   * Profile of awsCredentialsFile to use.
+   * @default 'default'
+   */
+  readonly awsProfile?: string;
 }
 
 /**
  * A Docker image built from the site's recipe and a container running it on
  * one Docker engine. A redeploy builds the new image while the old container
  * serves, stops the old one gracefully, starts the new one and waits until it
- * is healthy.
+ * is healthy. Each daemon group data directory is a named volume, kept when the
+ * container is replaced; the container's start resolves the AppSecrets and runs
+ * the release commands (see ContainerSiteHost), so a failing one fails the deploy.
  */
 export class DockerHost extends ContainerSiteHost {
   public readonly image: Image;
   public readonly container: Container;
+  /** One named volume per daemon group data directory: kept when the container is replaced. */
+  public readonly volumes: Volume[];
 
   constructor(scope: Construct, id: string, props: DockerHostProps) {
     super(scope, id, props);
@@ -49,6 +68,12 @@ export class DockerHost extends ContainerSiteHost {
     const publishAddress = checkPattern(this, 'publishAddress', props.publishAddress ?? '127.0.0.1', /^[0-9a-fA-F:.]+$/, 'an IP address such as "127.0.0.1"');
     const restart = checkPattern(this, 'restart', props.restart ?? 'unless-stopped', /^(no|on-failure|always|unless-stopped)$/, 'no, on-failure, always or unless-stopped');
     const contentHash = Lazy.stringValue({ produce: () => this.contentHash() });
+    const credentialsFile = props.awsCredentialsFile === undefined ? undefined
+      : checkPattern(this, 'awsCredentialsFile', props.awsCredentialsFile, /^\/[A-Za-z0-9._@+\/-]+$/, 'an absolute path on the Docker host such as "/etc/caw/aws-credentials"');
+    if (props.awsProfile !== undefined && credentialsFile === undefined) {
+      throw propError(this, 'awsProfile', props.awsProfile, 'no awsProfile without awsCredentialsFile');
+    }
+    const profile = checkPattern(this, 'awsProfile', props.awsProfile ?? 'default', /^[A-Za-z0-9_.+-]{1,64}$/, 'a profile name such as "default"');
 
     const stopGraceSec = props.stopGraceSec === undefined ? undefined : checkInt(this, 'stopGraceSec', props.stopGraceSec, 1, 3600);
     const healthyTimeoutSec = checkInt(this, 'healthyTimeoutSec', props.healthyTimeoutSec
@@ -62,6 +87,15 @@ export class DockerHost extends ContainerSiteHost {
       // The new image is built while the old container still serves; only then is the container replaced.
       lifecycle: { createBeforeDestroy: true },
     });
+    // Volumes are resources of their own: made now, from the daemon groups declared so far.
+    const dataDirs = this.dataDirectories();
+    this.volumes = dataDirs.map((d) => new Volume(this, `Data-${d.group}-${d.name}`, { name: `${this.site.siteName}-${d.group}-${d.name}` }));
+    this.node.addValidation({
+      validate: () => {
+        const late = this.dataDirectories().filter((d) => !dataDirs.some((e) => e.path === d.path));
+        return late.map((d) => `${this.node.path}: data directory ${d.name} of daemon group ${d.group} was declared after the DockerHost, which has no volume for it; expected the DockerHost created after every daemon group`);
+      },
+    });
     this.container = new Container(this, 'Container', {
       name: `${this.site.siteName}-apache`,
       image: this.image.imageId,
@@ -69,6 +103,12 @@ export class DockerHost extends ContainerSiteHost {
       ports: [{ internal: this.containerPort, external: hostPort, ip: publishAddress }],
       capabilities: { drop: ['ALL'], add: [...APACHE_CAPABILITIES] },
       securityOpts: ['no-new-privileges:true'],
+      // The start phase gives each new volume to its group's user (mode 0700).
+      volumes: [
+        ...dataDirs.map((d, i) => ({ volumeName: this.volumes[i].name, containerPath: d.path })),
+        ...(credentialsFile ? [{ hostPath: credentialsFile, containerPath: CONTAINER_AWS_CREDENTIALS_FILE, readOnly: true }] : []),
+      ],
+      env: credentialsFile ? [`AWS_SHARED_CREDENTIALS_FILE=${CONTAINER_AWS_CREDENTIALS_FILE}`, `AWS_PROFILE=${profile}`] : undefined,
       // Without a grace period the provider removes the old container with SIGKILL;
       // with one it stops it first with the image's STOPSIGNAL (Apache's graceful stop).
       destroyGraceSeconds: stopGraceSec ?? Lazy.numberValue({ produce: () => this.defaultStopGraceSec() }),

@@ -15,7 +15,7 @@ import { ContainerSiteHost, ContainerSiteHostProps } from './container-site-host
 import { FleetSubnet } from './ec2-fleet';
 import { HttpsLoadBalancer, SiteLoadBalancerOptions } from './https-load-balancer';
 import { behindLoadBalancer, siteLoadBalancer, SUBNET_CIDR, targetsSecurityGroup } from './private/alb-routes';
-import { PARAMETER_ARN } from './private/aws-site';
+import { PARAMETER_ARN, secretReadStatements } from './private/aws-site';
 import { APACHE_CAPABILITIES, DEFAULT_CONTAINER_CAPABILITIES, ECR_PUSH_SH, IMAGE_BUNDLE_DIR } from './private/container';
 import { checkInt, checkPattern, propError } from './private/validate';
 import { IMAGE_HEALTH } from './provision/dockerfile';
@@ -57,6 +57,14 @@ export interface EcsFargateHostProps extends ContainerSiteHostProps, SiteLoadBal
   readonly cpuArchitecture?: string;
   /** Secrets for the container's environment, from SSM or Secrets Manager. @default [] */
   readonly secrets?: ContainerSecret[];
+  /**
+   * Let the apps use the task role (boto3 and the SDKs find it through
+   * AWS_CONTAINER_CREDENTIALS_RELATIVE_URI): grant the role what they need. The role
+   * also reads every AppSecret of the site, so any daemon group's app could then
+   * read the other groups' secrets.
+   * @default false - only the container's start (root) uses the task role; the apps' environment has no credentials
+   */
+  readonly allowAppsTaskRole?: boolean;
   /** @default 30 */
   readonly logRetentionDays?: number;
   /** @default {} */
@@ -86,8 +94,12 @@ const CONTAINER = 'apache';
  * (a terraform_data with a local command: needs docker and the AWS CLI there),
  * then rolls the service: new tasks healthy before old ones drain, the
  * deployment circuit breaker rolls a failing deployment back, and the deploy
- * waits for a steady state. Logs go to CloudWatch Logs; secrets come from SSM
- * or Secrets Manager through the task definition at task start, never the image.
+ * waits for a steady state. Logs go to CloudWatch Logs. Secrets never go into
+ * the image: AppSecrets are resolved by each task's start with the task role
+ * into files only the daemon group's user reads (as on EC2), and the `secrets`
+ * prop's are set as environment variables by ECS. Release commands run once per
+ * task (each task of a deploy, concurrently): make them idempotent. Daemon groups may
+ * not declare dataDirectories (a task has no disk that outlives it).
  */
 export class EcsFargateHost extends ContainerSiteHost {
   public readonly loadBalancer: HttpsLoadBalancer;
@@ -98,7 +110,11 @@ export class EcsFargateHost extends ContainerSiteHost {
   public readonly logGroup: CloudwatchLogGroup;
   /** Role ECS uses to pull the image, write logs and read the secrets. */
   public readonly executionRole: IamRole;
-  /** Role of the app itself: no permissions until you grant some. */
+  /**
+   * Role of the task: reads exactly the site's AppSecrets (the container's start
+   * resolves them as root), nothing else. The apps get its credentials only with
+   * allowAppsTaskRole; then grant it what they need.
+   */
   public readonly taskRole: IamRole;
   public readonly securityGroup: SecurityGroup;
   /** '<repository URL>:<content hash>' */
@@ -106,9 +122,11 @@ export class EcsFargateHost extends ContainerSiteHost {
   public readonly url: TerraformOutput;
   /** CIDR blocks of the load balancer's subnets: the site's trusted proxies. */
   public readonly proxyCidrs: readonly string[];
+  private readonly allowAppsTaskRole: boolean;
 
   constructor(scope: Construct, id: string, props: EcsFargateHostProps) {
     super(scope, id, props);
+    this.allowAppsTaskRole = props.allowAppsTaskRole ?? false;
     const site = this.site;
     const subnets = props.subnets ?? [];
     if (!Array.isArray(subnets) || subnets.length < 2) {
@@ -133,6 +151,12 @@ export class EcsFargateHost extends ContainerSiteHost {
         'the ARN of one SSM parameter or Secrets Manager secret (no wildcards)'),
     }));
     const spec = site.toSpec();
+    // A Fargate task's disk is gone when the task ends (every deploy): data would not outlive it.
+    const withData = spec.groups.find((g) => g.dataDirectories.length > 0);
+    if (withData) {
+      throw propError(this, 'site', site.node.path, `a site without dataDirectories (daemon group ${withData.name} declares ${withData.dataDirectories.map((d) => d.name).join(', ')}): `
+        + 'a Fargate task has no disk that outlives it, so the data would be lost at every deploy; keep the data in a database or S3, or use DockerHost (named volumes)');
+    }
     const tags = { ...props.tags, 'cdktf-apache-wsgi:site': site.siteName };
     const region = new DataAwsRegion(this, 'Region');
 
@@ -192,6 +216,14 @@ export class EcsFargateHost extends ContainerSiteHost {
       }),
     });
     this.taskRole = new IamRole(this, 'TaskRole', { assumeRolePolicy: assumeEcsTasks, tags });
+    // The container's start resolves the daemon groups' AppSecrets with the task role: exactly those ARNs.
+    const appSecretStatements = secretReadStatements([], spec);
+    if (appSecretStatements.length > 0) {
+      new IamRolePolicy(this, 'TaskPolicy', {
+        role: this.taskRole.id,
+        policy: JSON.stringify({ Version: '2012-10-17', Statement: appSecretStatements }),
+      });
+    }
 
     this.cluster = new EcsCluster(this, 'Cluster', { name: site.siteName, tags });
     const probe = [site.platform.pythonBinary, `${IMAGE_BUNDLE_DIR}/${BUNDLE.healthProbe}`];
@@ -267,6 +299,10 @@ export class EcsFargateHost extends ContainerSiteHost {
 
     this.url = new TerraformOutput(this, 'Url', { value: this.loadBalancer.url });
     new TerraformOutput(this, 'Image', { value: this.imageUri });
+  }
+
+  protected appsUseContainerRole(): boolean {
+    return this.allowAppsTaskRole;
   }
 
   /** The site behind the load balancer: its subnets are trusted proxies, so apps see https and the client's address. */

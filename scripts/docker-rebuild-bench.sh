@@ -14,17 +14,17 @@
 #             (destroy_grace_seconds), new one started and waited on until
 #             healthy (wait/wait_timeout).
 # Uses $DOCKER_HOST when set, else starts a private engine (scripts/docker-engine.sh)
-# and stops it at exit. Where no registry is reachable, debian:12-slim is
-# imported from BASE_ROOTFS (a debootstrap minbase tarball, made if missing).
-# Exits 1 when a code-only rebuild takes 10% of a full build or more, or the
-# redeploy leaves the site unavailable for more than 5 s.
+# and stops it at exit. debian:12-slim comes from scripts/docker-base.sh.
+# Exits 1 when a code-only rebuild takes 10% of a full build or more, the
+# redeploy leaves the site unavailable for more than 5 s, or the image is over
+# 313 MB (60% of the first image's 521 MB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$(pwd)"
 docker="${DOCKER:-docker}"
 work="$(mktemp -d /var/tmp/caw-docker-bench.XXXXXX)"
 port="${PORT:-18080}"
-base_rootfs="${BASE_ROOTFS:-/var/cache/cdktf-apache-wsgi/bookworm-minbase.tar}"
+size_limit=313
 engine=""
 cleanup() {
   "$docker" rm -f caw-bench-before caw-bench-after >/dev/null 2>&1 || true
@@ -42,16 +42,7 @@ if [ -z "${DOCKER_HOST:-}" ]; then
   engine=started
 fi
 log "engine: $("$docker" info --format '{{.ServerVersion}}, {{.Driver}}')"
-if ! "$docker" image inspect debian:12-slim >/dev/null 2>&1; then
-  if [ ! -f "$base_rootfs" ]; then
-    log "making a Debian 12 minbase root with debootstrap"
-    mkdir -p "$(dirname "$base_rootfs")"
-    debootstrap --variant=minbase bookworm "$work/rootfs" http://deb.debian.org/debian >/dev/null
-    tar -C "$work/rootfs" -cf "$base_rootfs" .
-    rm -rf "$work/rootfs"
-  fi
-  "$docker" import "$base_rootfs" debian:12-slim >/dev/null
-fi
+scripts/docker-base.sh "$work"
 
 log "synthesizing examples/docker-site"
 CDKTF_OUTDIR="$work/out" npx ts-node --project tsconfig.dev.json examples/docker-site/main.ts >/dev/null
@@ -143,6 +134,7 @@ printf '%-8s %10s %14s %12s %10s %16s\n' variant full code-change rebuild/full '
 printf '%-8s %10s %14s %11s%% %10s %16s\n' single "$single_full" "$single_code" "$(ratio "$single_code" "$single_full")" "$single_size" $((single_size - base_size))
 printf '%-8s %10s %14s %11s%% %10s %16s\n' layered "$layered_full" "$layered_code" "$(ratio "$layered_code" "$layered_full")" "$layered_size" $((layered_size - base_size))
 echo "base image debian:12-slim: $base_size MB; layered/single image size: $(ratio "$layered_size" "$single_size")%"
+echo "image size: $layered_size MB, limit $size_limit MB (60% of the 521 MB the one-RUN image of the first main measured)"
 echo "== Redeploy after a one-line code change (request every 20 ms to 127.0.0.1:$port/) =="
 printf '%-8s %10s %10s %16s %18s %12s\n' ordering requests failed 'unavailable s' 'longest outage s' 'deploy s'
 for v in before after; do
@@ -157,6 +149,9 @@ if awk -v a="$layered_code" -v b="$layered_full" 'BEGIN { exit !(a >= 0.1 * b) }
 fi
 if awk -v a="$(field after unavailable_sec)" 'BEGIN { exit !(a > 5) }'; then
   echo "FAIL: redeploy left the site unavailable for $(field after unavailable_sec) s (limit 5 s)"; status=1
+fi
+if [ "$layered_size" -gt "$size_limit" ]; then
+  echo "FAIL: the image is $layered_size MB (limit $size_limit MB)"; status=1
 fi
 case "$(field after last_body)" in *"version 2"*) ;; *) echo "FAIL: the new code is not served"; status=1 ;; esac
 exit $status

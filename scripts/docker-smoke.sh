@@ -7,7 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 docker="${DOCKER:-docker}"
 if [ -n "${BASE_ROOTFS:-}" ]; then
-  "$docker" import "$BASE_ROOTFS" debian:12-slim >/dev/null
+  # Imported and slimmed as the official image is (scripts/docker-base.sh), unless already there.
+  base_work="$(mktemp -d /var/tmp/caw-docker-smoke.XXXXXX)"
+  scripts/docker-base.sh "$base_work"
+  rm -rf "$base_work"
 fi
 npm run synth >/dev/null
 context=cdktf.out/stacks/docker-site/docker/site

@@ -2,9 +2,12 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Testing } from 'cdktf';
+import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
+import { App, TerraformStack, Testing } from 'cdktf';
 import { DockerSiteStack } from '../examples/docker-site/main';
-import { DockerHost } from '../lib/docker';
+import { ApacheSite, AppSecret, DaemonGroup, Platform, VirtualEnv, WsgiApp } from '../lib';
+import { FIXTURE_APP } from './util';
+import { DockerHost, DockerHostProps } from '../lib/docker';
 
 describe('DockerHost', () => {
   const stack = new DockerSiteStack(Testing.app(), 'docker-site');
@@ -33,14 +36,23 @@ describe('DockerHost', () => {
     expect(stack.host.buildContext().get('bundle/health.py')).toBeDefined();
   });
 
-  test('the Dockerfile runs the shared recipe at build time and Apache in the foreground', () => {
+  test('the Dockerfile runs the shared recipe at build time and its start phase as the command', () => {
     const dockerfile = stack.host.buildContext().get('Dockerfile')!.content.toString();
     expect(dockerfile).toContain('FROM debian:12-slim AS system\n');
     expect(dockerfile).toContain('RUN ["sh","/opt/cdktf-apache-wsgi/site/phases/system.sh"]\n');
-    // The host's CPU count is recorded at every start (the image runs elsewhere than it was built), then
-    // exec: Apache is PID 1 and gets docker stop's SIGWINCH (verified: stop in < 1 s, exit 0)
-    expect(dockerfile).toContain('CMD ["/bin/sh","-c","printf \'Define %s %s\\\\n\' WSGI_HOST_PROCESSES \\"$((2 * $(nproc)))\\" > /srv/wsgi/site/host.conf && exec \\"$@\\"","sh",'
-      + '"/bin/sh","-c",". /etc/apache2/envvars && mkdir -p \\"$APACHE_RUN_DIR\\" \\"$APACHE_LOCK_DIR\\" && exec /usr/sbin/apache2 -D FOREGROUND"]\n');
+    expect(dockerfile).toContain('CMD ["sh","/opt/cdktf-apache-wsgi/site/phases/start.sh"]\n');
+  });
+
+  test('the start script records the host\'s CPU count, then execs Apache in the foreground without AWS credentials', () => {
+    const start = stack.host.buildContext().get('bundle/phases/start.sh')!.content.toString();
+    // The image runs elsewhere than it was built: the host facts are written at every start
+    expect(start).toContain('printf \'Define %s %s\\n\' WSGI_HOST_PROCESSES "$((2 * $(nproc)))" > /srv/wsgi/site/host.conf\n');
+    // exec: Apache is PID 1 and gets docker stop's SIGWINCH
+    expect(start).toContain('\nunset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_SHARED_CREDENTIALS_FILE AWS_PROFILE '
+      + 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN\n'
+      + 'exec /bin/sh -c \'. /etc/apache2/envvars && mkdir -p "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR" && exec /usr/sbin/apache2 -D FOREGROUND\'\n');
+    // The example has no secrets, release commands or data directories: nothing else runs
+    expect(start).not.toMatch(/runuser|aws_client|chown/);
   });
 
   test('each recipe phase is its own layer: packages, then each venv in its own stage, then the app', () => {
@@ -62,7 +74,9 @@ describe('DockerHost', () => {
     const final = at('FROM system');
     expect(at('COPY --from=venv-web-env ["/srv/wsgi/site/venvs/web-env","/srv/wsgi/site/venvs/web-env"]')).toBeGreaterThan(final);
     expect(at('COPY ["bundle/apps/web-app","/opt/cdktf-apache-wsgi/site/apps/web-app"]')).toBeGreaterThan(at('COPY --from=venv-web-env ["/srv/wsgi/site/venvs/web-env","/srv/wsgi/site/venvs/web-env"]'));
-    expect(lines.filter((l) => l !== '').at(-1)).toBe('RUN ["sh","/opt/cdktf-apache-wsgi/site/phases/app.sh"]');
+    expect(at('RUN ["sh","/opt/cdktf-apache-wsgi/site/phases/app.sh"]')).toBeGreaterThan(at('COPY ["bundle/apps/web-app","/opt/cdktf-apache-wsgi/site/apps/web-app"]'));
+    // AND the start script is only copied, last: the container runs it
+    expect(lines.filter((l) => l !== '').at(-1)).toBe('COPY ["bundle/phases/start.sh","/opt/cdktf-apache-wsgi/site/phases/start.sh"]');
     // AND run-time settings come before the app phase, so a code change reuses them
     expect(at('STOPSIGNAL SIGWINCH')).toBeLessThan(at('COPY ["bundle/phases/app.sh","/opt/cdktf-apache-wsgi/site/phases/app.sh"]'));
   });
@@ -70,7 +84,7 @@ describe('DockerHost', () => {
   test('every file the Dockerfile copies is in the build context', () => {
     const context = stack.host.buildContext();
     const sources = [...context.get('Dockerfile')!.content.toString().matchAll(/^COPY (\[.*\])$/gm)].map((m) => JSON.parse(m[1])[0] as string);
-    expect(sources.length).toBe(11);
+    expect(sources.length).toBe(12);
     for (const source of sources) {
       expect([...context.keys()].some((rel) => rel === source || rel.startsWith(`${source}/`))).toBe(true);
     }
@@ -134,5 +148,102 @@ describe('DockerHost', () => {
     } finally {
       fs.rmSync(outdir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('DockerHost with secrets, release commands and data directories', () => {
+  const PARAM = 'arn:aws:ssm:us-east-1:123456789012:parameter/site/secret-key';
+  const build = (hostProps: Partial<DockerHostProps> = {}) => {
+    const stack = new TerraformStack(Testing.app(), 'docker');
+    new DockerProvider(stack, 'Docker');
+    const site = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'localhost' });
+    const group = new DaemonGroup(site, 'Web', { virtualEnv: new VirtualEnv(stack, 'Env'), dataDirectories: { UPLOADS: 'uploads' } });
+    new WsgiApp(site, 'App', {
+      mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', daemonGroup: group,
+      secrets: { SECRET_KEY: AppSecret.fromSsmParameter(PARAM) },
+      releaseCommands: [['python', 'manage.py', 'migrate', '--noinput']],
+    });
+    const host = new DockerHost(stack, 'Host', { site, ...hostProps });
+    return { stack, site, host };
+  };
+  const { stack, host } = build();
+  const context = host.buildContext();
+  const start = context.get('bundle/phases/start.sh')!.content.toString();
+
+  test('the container start resolves the secrets as root into a 0400 file of the group\'s user, then runs the release once per container as that user', () => {
+    // GIVEN the start script, in order
+    const secrets = start.indexOf('python3.11 /opt/cdktf-apache-wsgi/site/aws_client.py secrets /opt/cdktf-apache-wsgi/site/secrets/web.json /srv/wsgi/site/secrets/web.json.new\n');
+    const release = start.indexOf('runuser -u wsgi-web -- env -i PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 HOME=/srv/wsgi/site /srv/wsgi/site/venvs/env/bin/python '
+      + '/srv/wsgi/site/boot/caw_boot.py /srv/wsgi/site/boot/app.json -- python manage.py migrate --noinput\n');
+    const server = start.indexOf('exec /bin/sh -c');
+    // THEN the secrets come first (mode set before the owner: no CAP_FOWNER), then the release, then Apache
+    expect(secrets).toBeGreaterThan(0);
+    expect(start).toContain('chmod 0400 /srv/wsgi/site/secrets/web.json.new\nchown wsgi-web:wsgi-web /srv/wsgi/site/secrets/web.json.new\n');
+    expect(release).toBeGreaterThan(secrets);
+    expect(server).toBeGreaterThan(release);
+    // AND a failing step stops the script with its output (quiet), so the container exits non-zero
+    expect(start).toContain('  quiet runuser -u wsgi-web');
+    // AND the release runs once per container: a restart skips it, a new container (a deploy) runs it
+    expect(start).toContain("if [ -e /srv/wsgi/site/release-done ]; then\n  log 'release commands already ran in this container: skipped at this restart'\nelse\n");
+    expect(start).toContain(' -- python manage.py migrate --noinput\n  : > /srv/wsgi/site/release-done\nfi\n');
+    expect(start).toMatch(/^set -eu$/m);
+  });
+
+  test('the image holds the ARN list and the client, copied after the app phase and never run at build', () => {
+    const dockerfile = context.get('Dockerfile')!.content.toString();
+    const lines = dockerfile.split('\n');
+    const appRun = lines.indexOf('RUN ["sh","/opt/cdktf-apache-wsgi/site/phases/app.sh"]');
+    expect(lines.indexOf('COPY ["bundle/aws_client.py","/opt/cdktf-apache-wsgi/site/aws_client.py"]')).toBeGreaterThan(appRun);
+    expect(lines.indexOf('COPY ["bundle/secrets/web.json","/opt/cdktf-apache-wsgi/site/secrets/web.json"]')).toBeGreaterThan(appRun);
+    expect(JSON.parse(context.get('bundle/secrets/web.json')!.content.toString())).toEqual([{ envVar: 'SECRET_KEY', store: 'ssm-parameter', arn: PARAM }]);
+    // The build-time scripts neither fetch secrets nor run release commands
+    for (const script of ['bundle/provision.sh', 'bundle/phases/app.sh', 'bundle/phases/system.sh']) {
+      expect(context.get(script)!.content.toString()).not.toMatch(/aws_client|migrate/);
+    }
+  });
+
+  test('each data directory is a named volume, given to the group\'s user (0700) at every start', () => {
+    const json = JSON.parse(Testing.synth(stack, true));
+    const volumes = Object.values(json.resource.docker_volume) as any[];
+    expect(volumes.map((v) => v.name)).toEqual(['site-web-uploads']);
+    const [container] = Object.values(json.resource.docker_container) as any[];
+    expect(container.volumes).toEqual([{ volume_name: expect.stringMatching(/^\$\{docker_volume\.Host_Data-web-uploads_[0-9A-F]+\.name\}$/), container_path: '/srv/wsgi/site/data/web/uploads' }]);
+    expect(container.env).toBeUndefined();
+    // Root takes a wrong directory back before changing its mode (no CAP_FOWNER), then gives it to the user
+    expect(start).toContain("if [ \"$(stat -c '%U:%G %a' /srv/wsgi/site/data/web/uploads)\" != 'wsgi-web:wsgi-web 700' ]; then\n"
+      + '  chown root:root /srv/wsgi/site/data/web/uploads\n  chmod 0700 /srv/wsgi/site/data/web/uploads\n  chown -R wsgi-web:wsgi-web /srv/wsgi/site/data/web/uploads\nfi\n');
+  });
+
+  test('the start script is valid POSIX shell', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'caw-sh-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'start.sh'), start);
+      expect(() => execFileSync('sh', ['-n', path.join(dir, 'start.sh')])).not.toThrow();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('an AWS credentials file on the Docker host is mounted read-only under root\'s home; only its path is in cdk.tf.json', () => {
+    const withFile = build({ awsCredentialsFile: '/etc/caw/aws-credentials', awsProfile: 'deploy' });
+    const [container] = Object.values(JSON.parse(Testing.synth(withFile.stack, true)).resource.docker_container) as any[];
+    expect(container.volumes).toContainEqual({ host_path: '/etc/caw/aws-credentials', container_path: '/root/.aws/credentials', read_only: true });
+    expect(container.env).toEqual(['AWS_SHARED_CREDENTIALS_FILE=/root/.aws/credentials', 'AWS_PROFILE=deploy']);
+  });
+
+  test.each([
+    ['a relative credentials file', { awsCredentialsFile: 'creds' }, /Host: awsCredentialsFile "creds" is invalid; expected an absolute path/],
+    ['a credentials path with a Terraform template', { awsCredentialsFile: '/etc/${file("x")}' }, /awsCredentialsFile .* is invalid/],
+    ['a profile without a credentials file', { awsProfile: 'deploy' }, /Host: awsProfile "deploy" is invalid; expected no awsProfile without awsCredentialsFile/],
+  ])('fails on %s', (_name, props, message) => {
+    expect(() => build(props as Partial<DockerHostProps>)).toThrow(message);
+  });
+
+  test('fails at synth when a daemon group with data directories comes after the DockerHost', () => {
+    // GIVEN a group declared after the host
+    const late = build();
+    new DaemonGroup(late.site, 'Late', { virtualEnv: new VirtualEnv(late.stack, 'LateEnv'), dataDirectories: { CACHE: 'cache' } });
+    // THEN synth names it
+    expect(() => Testing.synth(late.stack, true)).toThrow(/data directory cache of daemon group late was declared after the DockerHost/);
   });
 });

@@ -193,8 +193,8 @@ export class InstanceRole extends Construct {
   }
 }
 
-/** Read access to exactly the given parameters and the site's secrets (root resolves them at boot). */
-function secretReadStatements(parameterArns: readonly string[], spec: SiteSpec): object[] {
+/** Read access to exactly the given parameters and the site's secrets (root resolves them at boot or container start). */
+export function secretReadStatements(parameterArns: readonly string[], spec: SiteSpec): object[] {
   const secrets = groupSecrets(spec).flatMap((g) => g.secrets);
   // A certificate kept in SSM is read by root at provisioning, like the groups' secrets.
   const cert = spec.tls?.certificate;

@@ -5,6 +5,12 @@ export const BUNDLE_ROOT = '/opt/cdktf-apache-wsgi';
 export const IMAGE_BUNDLE_DIR = `${BUNDLE_ROOT}/site`;
 
 /**
+ * Where a DockerHost mounts the user's AWS credentials file: under root's home
+ * (0700), so no daemon user can read it.
+ */
+export const CONTAINER_AWS_CREDENTIALS_FILE = '/root/.aws/credentials';
+
+/**
  * The capabilities Apache's root parent needs, measured by running it under a
  * reduced bounding set: SETUID/SETGID to switch children and daemon groups to
  * their users, CHOWN to hand each daemon its socket (503 without), KILL to stop

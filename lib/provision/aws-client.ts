@@ -1,7 +1,10 @@
 /**
  * A dependency-free AWS client for hosts (Python standard library only: Debian's
- * AMIs ship no AWS CLI). Credentials come from the environment or, on EC2, from
- * IMDSv2; requests are signed with Signature Version 4. Endpoints follow the
+ * AMIs ship no AWS CLI). Credentials come, in the SDKs' order, from the
+ * environment, a shared credentials file named by AWS_SHARED_CREDENTIALS_FILE
+ * (profile AWS_PROFILE), a container's role (ECS: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
+ * against 169.254.170.2, or _FULL_URI with AWS_CONTAINER_AUTHORIZATION_TOKEN), or
+ * on EC2 from IMDSv2; requests are signed with Signature Version 4. Endpoints follow the
  * SDKs' AWS_ENDPOINT_URL_<SERVICE> / AWS_ENDPOINT_URL convention, so a test can
  * point it at a local stand-in.
  *
@@ -28,11 +31,57 @@ def imds(path, token=None, method="GET", headers=None):
 
 
 def credentials():
-    if os.environ.get("AWS_ACCESS_KEY_ID"):
-        return os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"], os.environ.get("AWS_SESSION_TOKEN")
+    """The SDKs' order: environment, a shared credentials file named by AWS_SHARED_CREDENTIALS_FILE,
+    the container's role (ECS task role), then the instance role (IMDSv2)."""
+    env = os.environ
+    if env.get("AWS_ACCESS_KEY_ID"):
+        return env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], env.get("AWS_SESSION_TOKEN")
+    if env.get("AWS_SHARED_CREDENTIALS_FILE"):
+        return shared_file_credentials(env["AWS_SHARED_CREDENTIALS_FILE"], env.get("AWS_PROFILE") or "default")
+    if env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") or env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI"):
+        return container_credentials()
     token = imds("/latest/api/token", method="PUT", headers={"X-aws-ec2-metadata-token-ttl-seconds": "300"})
     role = imds("/latest/meta-data/iam/security-credentials/", token).split()[0]
     c = json.loads(imds("/latest/meta-data/iam/security-credentials/" + role, token))
+    return c["AccessKeyId"], c["SecretAccessKey"], c.get("Token")
+
+
+def shared_file_credentials(path, profile):
+    import configparser
+    parser = configparser.RawConfigParser()
+    if not parser.read(path, encoding="utf-8"):
+        raise SystemExit("AWS credentials file %s cannot be read" % path)
+    if not parser.has_section(profile):
+        raise SystemExit("AWS credentials file %s has no profile [%s]" % (path, profile))
+    section = parser[profile]
+    if not section.get("aws_access_key_id") or not section.get("aws_secret_access_key"):
+        raise SystemExit("profile [%s] of %s has no aws_access_key_id and aws_secret_access_key" % (profile, path))
+    return section["aws_access_key_id"], section["aws_secret_access_key"], section.get("aws_session_token") or None
+
+
+# Where the SDKs accept plain-HTTP container credential endpoints: ECS, EKS pod identity, loopback.
+CONTAINER_HOSTS = ("169.254.170.2", "169.254.170.23", "127.0.0.1", "localhost", "::1", "fd00:ec2::23")
+
+
+def container_credentials():
+    """The ECS task role (or EKS pod identity), from the endpoint the platform put in the environment."""
+    env = os.environ
+    if env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"):
+        url = "http://169.254.170.2" + env["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"]
+    else:
+        url = env["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in CONTAINER_HOSTS):
+            raise SystemExit("AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, or http to a container credentials address")
+    req = urllib.request.Request(url)
+    token = env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN")
+    if env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"):
+        with open(env["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"], encoding="utf-8") as f:
+            token = f.read().strip()
+    if token:
+        req.add_header("Authorization", token)
+    with urllib.request.urlopen(req, timeout=5) as r:
+        c = json.loads(r.read().decode())
     return c["AccessKeyId"], c["SecretAccessKey"], c.get("Token")
 
 

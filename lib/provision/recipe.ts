@@ -10,7 +10,11 @@ export enum StartMode {
   SYSTEMD = 'systemd',
   /** `apachectl start`, no init system: chroots and tests. */
   BACKGROUND = 'background',
-  /** Build only; the container's CMD runs Apache in the foreground. */
+  /**
+   * Build only (an image): what a VM does before traffic (host facts, data
+   * directory ownership, secrets, release commands) goes into the 'start' phase,
+   * which the container runs at every start before it execs Apache in the foreground.
+   */
   NONE = 'none',
 }
 
@@ -32,6 +36,11 @@ export interface RecipeOptions {
    * (see the releaseOnce step). @default - every host runs them
    */
   readonly releaseOnce?: ReleaseOnceOptions;
+  /**
+   * A container's server keeps the container role's endpoint (AWS_CONTAINER_*) in its
+   * environment, so the apps may use the role (ECS task role). @default false
+   */
+  readonly appsUseContainerRole?: boolean;
 }
 
 /** How a fleet's instances agree on which one runs the release commands of a bundle. */
@@ -149,14 +158,30 @@ export type RecipeStep =
     readonly rulesFile: string; readonly unit?: { readonly name: string; readonly before: string };
   }
   | { readonly kind: 'start'; readonly mode: StartMode; readonly service: string; readonly ctl: string }
+  /**
+   * Steps run once per container: skipped when the marker file exists (the container
+   * restarted), which is written once they all succeeded. The marker lives in the
+   * container's own layer, so a new container (a deploy) runs them again.
+   */
+  | { readonly kind: 'oncePerContainer'; readonly marker: string; readonly what: string; readonly steps: readonly RecipeStep[] }
+  /**
+   * The script becomes the server (a container's PID 1): `exec argv` with the
+   * given variables removed from the environment, so the apps never see the credentials
+   * root resolved the secrets with.
+   */
+  | { readonly kind: 'execForeground'; readonly argv: readonly string[]; readonly unsetEnv: readonly string[] }
   | { readonly kind: 'healthCheck'; readonly python: string; readonly probe: string; readonly host: string; readonly checks: readonly HealthCheck[] };
 
 /**
  * The commands that build a venv, in order: `python -m venv`, then one pip
- * install each for the requirements file, the specifiers and the local packages.
+ * install each for the requirements file, the specifiers and the local packages,
+ * then pip is taken out of the venv: nothing runs it once the venv is built (each
+ * deploy builds the venv anew), and every host, image or local run is the same.
+ * pip keeps no download cache (it would stay in the image layer or the host's /root).
  */
 export function venvBuildCommands(build: VenvBuild): string[][] {
-  const pip = [`${build.dir}/bin/python`, '-m', 'pip', 'install', '--no-input', '--disable-pip-version-check'];
+  const pipArgs = ['--no-input', '--disable-pip-version-check', '--no-cache-dir'];
+  const pip = [`${build.dir}/bin/python`, '-m', 'pip', 'install', ...pipArgs];
   const commands = [[build.python, '-m', 'venv', ...(build.systemSitePackages ? ['--system-site-packages'] : []), ...(build.withPip ? [] : ['--without-pip']), build.dir]];
   if (build.requirementsFile) {
     commands.push([...pip, ...(build.requireHashes ? ['--require-hashes'] : []), '-r', build.requirementsFile]);
@@ -166,6 +191,9 @@ export function venvBuildCommands(build: VenvBuild): string[][] {
   }
   if (build.localPackages.length > 0) {
     commands.push([...pip, '--no-index', ...build.localPackages]);
+  }
+  if (build.withPip) {
+    commands.push([`${build.dir}/bin/python`, '-m', 'pip', 'uninstall', '--yes', ...pipArgs, 'pip']);
   }
   return commands;
 }
@@ -186,7 +214,7 @@ export function venvBuild(venv: VenvSpec, python: string, dir: string, files: { 
  * `venv:<name>` phase; code, config and what depends on them in `app`.
  */
 export interface RecipePhase {
-  /** 'system', 'venv:<venv name>' or 'app'. */
+  /** 'system', 'venv:<venv name>', 'app' or (images only) 'start'. */
   readonly name: string;
   /** Bundle paths (files or directories) the phase reads; a Dockerfile copies only these before running it. */
   readonly inputs: readonly string[];
@@ -196,6 +224,12 @@ export interface RecipePhase {
    * @default - the phase changes the system in place
    */
   readonly output?: string;
+  /**
+   * Run when a container starts (as root, as its command), not when the image is
+   * built: it ends by exec'ing the server. Its inputs are copied into the image.
+   * @default false
+   */
+  readonly atContainerStart?: boolean;
   readonly steps: readonly RecipeStep[];
 }
 
@@ -205,10 +239,20 @@ export interface Recipe {
   readonly phases: readonly RecipePhase[];
 }
 
-/** Every step of the recipe, in the order a single script runs them. */
+/** Every step that builds the site (a VM's whole provisioning, an image's build), in the order a single script runs them. */
 export function recipeSteps(recipe: Recipe): RecipeStep[] {
-  return recipe.phases.flatMap((p) => p.steps);
+  return recipe.phases.filter((p) => !p.atContainerStart).flatMap((p) => p.steps);
 }
+
+/**
+ * Variables that carry AWS credentials (static keys, a shared credentials file,
+ * the ECS task role's endpoint): root uses them to resolve secrets at container
+ * start; the server is started without them.
+ */
+export const AWS_CREDENTIAL_ENV: readonly string[] = [
+  'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_PROFILE',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+];
 
 /** Paths inside the bundle, relative to its root. */
 export const BUNDLE = {
@@ -351,11 +395,11 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
     },
     { kind: 'configTest', argv: [apache.ctl, '-t'] },
   );
+  // Secrets are fetched where the site runs, never shipped; release commands (migrations)
+  // run with them before the new code takes traffic: on a VM now, in a container at its start.
+  const release = appCommands(input, 'release');
   if (options.startMode !== StartMode.NONE) {
-    // Secrets are fetched on the host, never shipped; release commands (migrations)
-    // run with them before the new code takes traffic.
-    app.push(...secretSteps(input, options));
-    app.push(...releaseSteps(input, options));
+    app.push(...secretSteps(input, options), ...releaseSteps(input, release, options));
     app.push({ kind: 'start', mode: options.startMode, service: apache.service, ctl: apache.ctl });
     if (cert?.source === 'acme') {
       app.push({
@@ -369,17 +413,36 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
       checks: healthChecks(spec, tls ? `https://127.0.0.1:${tls.spec.httpsPort}` : `http://127.0.0.1:${options.port}`),
     });
   }
-  // Secret references and their client are read only where the recipe resolves secrets (not in an image).
-  const secretInputs = options.startMode !== StartMode.NONE && groupSecrets(spec).length > 0
-    ? [BUNDLE.awsClient, ...groupSecrets(spec).map(({ group }) => BUNDLE.secrets(group.name))] : [];
+  // Secret references (ARNs) and their client are read where the secrets are resolved.
+  const secretInputs = groupSecrets(spec).length > 0 ? [BUNDLE.awsClient, ...groupSecrets(spec).map(({ group }) => BUNDLE.secrets(group.name))] : [];
   if (app.some((s) => s.kind === 'releaseOnce')) {
     secretInputs.push(...[BUNDLE.awsClient, BUNDLE.release].filter((f) => !secretInputs.includes(f)));
   }
   phases.push({
     name: 'app',
-    inputs: ['apache', BUNDLE.healthProbe, ...secretInputs, ...(boot.length > 0 ? [BUNDLE.boot] : []), ...spec.apps.map((a) => BUNDLE.app(a.name))],
+    inputs: ['apache', BUNDLE.healthProbe, ...(options.startMode !== StartMode.NONE ? secretInputs : []), ...(boot.length > 0 ? [BUNDLE.boot] : []), ...spec.apps.map((a) => BUNDLE.app(a.name))],
     steps: app,
   });
+  if (options.startMode === StartMode.NONE) {
+    // An image runs on machines other than the one that built it, with volumes and
+    // credentials of its own: the host facts, the data directories' owner (a new volume)
+    // and the secrets are done at every container start, the release commands once per container.
+    const start: RecipeStep[] = [];
+    if (needsHostCpus(spec) && layout.hostFactsFile !== undefined) {
+      start.push({ kind: 'hostFacts', path: layout.hostFactsFile, variable: HOST_PROCESSES_VARIABLE, processesPerCpu: PROCESSES_PER_CPU });
+    }
+    // Secrets at every start (credentials and values may have changed); release commands
+    // once per container, so a restart (restart policy, engine reboot) does not rerun them.
+    start.push(...system.filter((s) => s.kind === 'dataDirectory'), ...secretSteps(input, options));
+    if (release.length > 0) {
+      start.push({ kind: 'oncePerContainer', marker: `${layout.home}/release-done`, what: 'release commands', steps: release });
+    }
+    start.push({
+      kind: 'execForeground', argv: apache.foregroundCommand,
+      unsetEnv: AWS_CREDENTIAL_ENV.filter((v) => !(options.appsUseContainerRole && v.startsWith('AWS_CONTAINER_'))),
+    });
+    phases.push({ name: 'start', inputs: secretInputs, atContainerStart: true, steps: start });
+  }
   return { siteName: spec.name, platformId: platform.id, phases };
 }
 
@@ -415,8 +478,7 @@ function groupOf(spec: SiteSpec, app: AppSpec): DaemonGroupSpec | undefined {
 }
 
 /** The release commands: on every host, or once per bundle across a fleet. */
-function releaseSteps(input: ProvisionInput, options: RecipeOptions): RecipeStep[] {
-  const commands = appCommands(input, 'release');
+function releaseSteps(input: ProvisionInput, commands: AppCommandStep[], options: RecipeOptions): RecipeStep[] {
   if (!options.releaseOnce || commands.length === 0) {
     return commands;
   }

@@ -27,7 +27,8 @@ function script(what: string, steps: readonly RecipeStep[], done: string): strin
   for (const step of steps) {
     lines.push('', ...renderStep(step));
   }
-  lines.push('', `log ${q(done)}`, '');
+  // A script that execs the server never gets past it.
+  lines.push('', ...(steps.at(-1)?.kind === 'execForeground' ? [] : [`log ${q(done)}`]), '');
   return lines.join('\n');
 }
 
@@ -49,7 +50,7 @@ function renderStep(step: RecipeStep): string[] {
       return [
         `log ${q(`building ${step.requirement} with ${step.python}`)}`,
         shellCommand([step.python, '-m', 'venv', step.dir]),
-        shellCommand([`${step.dir}/bin/python`, '-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', step.requirement]),
+        shellCommand([`${step.dir}/bin/python`, '-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '--no-cache-dir', step.requirement]),
         `${shellCommand([`${step.dir}/bin/mod_wsgi-express`, 'module-config'])} > ${q(step.loadConf)}`,
       ];
     case 'checkModWsgiPython': {
@@ -94,18 +95,30 @@ function renderStep(step: RecipeStep): string[] {
         shellCommand(['install', '-d', '-m', '0711', '-o', 'root', '-g', 'root', step.to]),
         ...step.files.map((f) => shellCommand(['install', '-m', f.group ? '0640' : '0644', '-o', 'root', '-g', f.group ?? 'root', `${step.from}/${f.name}`, `${step.to}/${f.name}`])),
       ];
-    case 'dataDirectory':
-      // Never emptied: data outlives code deploys.
-      return [shellCommand(['install', '-d', '-m', '0700', '-o', step.user, '-g', step.group, step.path])];
+    case 'dataDirectory': {
+      // Never emptied: data outlives code deploys. Fixed only when its owner or mode is not
+      // the expected one (a new volume, a user whose uid changed): root takes it back first,
+      // since changing the mode of another user's directory needs CAP_FOWNER, which a container lacks.
+      const want = `${step.user}:${step.group} 700`;
+      return [
+        `[ -d ${q(step.path)} ] || ${shellCommand(['mkdir', '-m', '0700', step.path])}`,
+        `if [ "$(stat -c '%U:%G %a' ${q(step.path)})" != ${q(want)} ]; then`,
+        `  ${shellCommand(['chown', 'root:root', step.path])}`,
+        `  ${shellCommand(['chmod', '0700', step.path])}`,
+        `  ${shellCommand(['chown', '-R', `${step.user}:${step.group}`, step.path])}`,
+        'fi',
+      ];
+    }
     case 'secrets': {
       const dir = step.file.slice(0, step.file.lastIndexOf('/'));
       return [
         `log ${q(`resolving the secrets of daemon group ${step.group}`)}`,
         shellCommand(['install', '-d', '-m', '0711', '-o', 'root', '-g', 'root', dir]),
         // Written 0600 by root, then handed to the group's user read-only; values are never printed.
+        // chmod before chown: root may not change the mode of another user's file in a container (no CAP_FOWNER).
         `quiet ${shellCommand([step.python, step.client, 'secrets', step.spec, `${step.file}.new`])}`,
-        shellCommand(['chown', `${step.user}:${step.userGroup}`, `${step.file}.new`]),
         shellCommand(['chmod', '0400', `${step.file}.new`]),
+        shellCommand(['chown', `${step.user}:${step.userGroup}`, `${step.file}.new`]),
         shellCommand(['mv', '-f', `${step.file}.new`, step.file]),
       ];
     }
@@ -166,6 +179,21 @@ function renderStep(step: RecipeStep): string[] {
       return step.mode === StartMode.SYSTEMD
         ? [`quiet systemctl enable ${q(step.service)}`, `quiet systemctl restart ${q(step.service)}`]
         : [`quiet ${shellCommand([step.ctl, '-k', 'start'])}`];
+    case 'oncePerContainer':
+      return [
+        `if [ -e ${q(step.marker)} ]; then`,
+        `  log ${q(`${step.what} already ran in this container: skipped at this restart`)}`,
+        'else',
+        ...step.steps.flatMap(renderStep).map((l) => `  ${l}`),
+        `  : > ${q(step.marker)}`,
+        'fi',
+      ];
+    case 'execForeground':
+      return [
+        `log ${q('starting the server in the foreground')}`,
+        shellCommand(['unset', ...step.unsetEnv]),
+        `exec ${shellCommand(step.argv)}`,
+      ];
     case 'healthCheck':
       return [shellCommand([step.python, step.probe, ...healthProbeArgs(step.host, step.checks, 30)])];
   }

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Testing, TerraformStack } from 'cdktf';
 import { EcsSiteStack } from '../../examples/ecs-site/main';
-import { ApacheSite, DaemonGroup, Platform, VirtualEnv, WsgiApp } from '../../lib';
+import { ApacheSite, AppSecret, DaemonGroup, Platform, VirtualEnv, WsgiApp } from '../../lib';
 import { EcsFargateHost, EcsFargateHostProps } from '../../lib/aws';
 import { ECR_PUSH_SH } from '../../lib/private/container';
 import { planOffline } from '../provision/terraform';
@@ -71,7 +71,8 @@ describe('EcsFargateHost', () => {
       ['Parameters', 'ssm:GetParameters', ['arn:aws:ssm:us-east-1:123456789012:parameter/site/api-token']],
       ['Secrets', 'secretsmanager:GetSecretValue', ['arn:aws:secretsmanager:us-east-1:123456789012:secret:site/db-AbCdEf']],
     ]);
-    // The app's own role has no permissions until the user grants some
+    // The task role has no permissions until the user grants some (the example has no AppSecret)
+    expect(values(json, 'aws_iam_role_policy')).toHaveLength(1);
     expect(values(json, 'aws_iam_role_policy_attachment')).toEqual([]);
     expect(JSON.stringify(json)).not.toMatch(/AdministratorAccess|"Action":"\*"/);
   });
@@ -102,6 +103,58 @@ describe('EcsFargateHost', () => {
   test('the site trusts the load balancer subnets as proxies', () => {
     const conf = example.host.buildContext().get('bundle/apache/site.conf')!.content.toString();
     expect(conf).toContain('WSGITrustedProxies 10.0.0.0/24 10.0.1.0/24\n');
+  });
+
+  test('AppSecrets are resolved at task start with the task role, which reads exactly their ARNs', () => {
+    // GIVEN a site whose app takes an SSM parameter and a Secrets Manager field, and runs a release command
+    const param = 'arn:aws:ssm:us-east-1:123456789012:parameter/site/secret-key';
+    const secret = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:site/db-AbCdEf';
+    const stack = new TerraformStack(Testing.app(), 'ecs');
+    new AwsProvider(stack, 'Aws', { region: 'us-east-1' });
+    const site = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example' });
+    new WsgiApp(site, 'App', {
+      mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', daemonGroup: new DaemonGroup(site, 'G', { virtualEnv: new VirtualEnv(stack, 'E') }),
+      secrets: { SECRET_KEY: AppSecret.fromSsmParameter(param), DB_PASSWORD: AppSecret.fromSecretsManager(secret, 'password') },
+      releaseCommands: [['python', 'manage.py', 'migrate', '--noinput']],
+    });
+    const host = new EcsFargateHost(stack, 'Host', { site, vpcId: 'vpc-0123456789abcdef0', subnets: SUBNETS, certificateArn: CERT });
+    // WHEN synthesized
+    const synthed = JSON.parse(Testing.synth(stack, true));
+    // THEN the task role (not the execution role) may read exactly those two
+    const policies = values(synthed, 'aws_iam_role_policy');
+    const taskPolicy = policies.find((p) => p.role.includes('Host_TaskRole'));
+    expect(JSON.parse(taskPolicy.policy).Statement).toEqual([
+      { Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: [param] },
+      { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [secret] },
+    ]);
+    const execution = policies.find((p) => p.role.includes('Host_ExecutionRole'));
+    expect(execution.policy).not.toContain('ssm:');
+    // AND the image's start resolves them and runs the release; the image holds only the ARN list
+    const start = host.buildContext().get('bundle/phases/start.sh')!.content.toString();
+    expect(start).toContain('aws_client.py secrets /opt/cdktf-apache-wsgi/site/secrets/g.json /srv/wsgi/site/secrets/g.json.new\n');
+    expect(start).toContain(' -- python manage.py migrate --noinput\n');
+  });
+
+  test.each([
+    [undefined, 'AWS_PROFILE AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN\n'],
+    [true, 'AWS_PROFILE\n'],
+  ])('the apps get the task role\'s endpoint only when allowed (allowAppsTaskRole %s)', (allowAppsTaskRole, unsetTail) => {
+    // GIVEN the host, with or without allowAppsTaskRole
+    const stack = hostStack({ allowAppsTaskRole });
+    const host = stack.node.findChild('Host') as EcsFargateHost;
+    // THEN Apache is started without static credentials, and without the role's endpoint unless allowed
+    const start = host.buildContext().get('bundle/phases/start.sh')!.content.toString();
+    expect(start).toContain(`\nunset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_SHARED_CREDENTIALS_FILE ${unsetTail}exec `);
+  });
+
+  test('fails on a site with data directories: a Fargate task has no disk that outlives it', () => {
+    const stack = new TerraformStack(Testing.app(), 'ecs');
+    new AwsProvider(stack, 'Aws', { region: 'us-east-1' });
+    const site = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example' });
+    const group = new DaemonGroup(site, 'G', { virtualEnv: new VirtualEnv(stack, 'E'), dataDirectories: { UPLOADS: 'uploads' } });
+    new WsgiApp(site, 'App', { mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', daemonGroup: group });
+    expect(() => new EcsFargateHost(stack, 'Host', { site, vpcId: 'vpc-0123456789abcdef0', subnets: SUBNETS, certificateArn: CERT }))
+      .toThrow(/ecs\/Host: site "ecs\/Site" is invalid; expected a site without dataDirectories \(daemon group g declares uploads\): a Fargate task has no disk that outlives it/);
   });
 
   test.each([

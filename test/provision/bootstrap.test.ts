@@ -42,6 +42,62 @@ describe('S3 GetObject in the hosts\' AWS client', () => {
   });
 });
 
+describe('credentials in the hosts\' AWS client', () => {
+  /** Runs credentials() with only the given environment; a local container credentials endpoint answers when asked. */
+  const credentialsWith = (env: Record<string, string>, files: Record<string, string> = {}) => withClient((dir) => {
+    for (const [name, content] of Object.entries(files)) {
+      fs.writeFileSync(path.join(dir, name), content);
+    }
+    const script = [
+      'import http.server, json, os, sys, threading',
+      `sys.path.insert(0, ${JSON.stringify(dir)})`,
+      'class H(http.server.BaseHTTPRequestHandler):',
+      '    def log_message(self, *a): pass',
+      '    def do_GET(self):',
+      '        ok = self.path == "/creds" and self.headers.get("Authorization") == "task-token"',
+      '        body = json.dumps({"AccessKeyId": "ASIATASK", "SecretAccessKey": "task-secret", "Token": "task-session"}).encode()',
+      '        self.send_response(200 if ok else 403); self.send_header("Content-Length", str(len(body) if ok else 0)); self.end_headers()',
+      '        if ok: self.wfile.write(body)',
+      'server = http.server.HTTPServer(("127.0.0.1", 0), H)',
+      'threading.Thread(target=server.serve_forever, daemon=True).start()',
+      'for k, v in list(os.environ.items()):',
+      '    os.environ[k] = v.replace("PORT", str(server.server_port)).replace("DIR", sys.path[0])',
+      'import aws_client',
+      'print(json.dumps(aws_client.credentials()))',
+    ].join('\n');
+    return spawnSync('python3', ['-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://127.0.0.1:9', ...env } });
+  });
+
+  test('a container takes its task role from the ECS endpoint, with the authorization token', () => {
+    // WHEN only the container endpoint (full URI form, loopback) and its token are set
+    const out = credentialsWith({ AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:PORT/creds', AWS_CONTAINER_AUTHORIZATION_TOKEN: 'task-token' });
+    // THEN the role's temporary credentials are used
+    expect(out.stderr).toBe('');
+    expect(JSON.parse(out.stdout)).toEqual(['ASIATASK', 'task-secret', 'task-session']);
+  });
+
+  test('static credentials in the environment come first, as in the SDKs', () => {
+    const out = credentialsWith({ AWS_ACCESS_KEY_ID: 'AKIAENV', AWS_SECRET_ACCESS_KEY: 'env-secret', AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:PORT/creds' });
+    expect(JSON.parse(out.stdout)).toEqual(['AKIAENV', 'env-secret', null]);
+  });
+
+  test('a shared credentials file is read with its profile', () => {
+    const file = '[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = default-secret\n\n[deploy]\naws_access_key_id = AKIADEPLOY\naws_secret_access_key = deploy-secret\naws_session_token = deploy-session\n';
+    const out = credentialsWith({ AWS_SHARED_CREDENTIALS_FILE: 'DIR/credentials', AWS_PROFILE: 'deploy' }, { credentials: file });
+    expect(JSON.parse(out.stdout)).toEqual(['AKIADEPLOY', 'deploy-secret', 'deploy-session']);
+  });
+
+  test.each([
+    ['a profile the credentials file lacks', { AWS_SHARED_CREDENTIALS_FILE: 'DIR/credentials', AWS_PROFILE: 'other' }, /credentials has no profile \[other\]/],
+    ['a plain-HTTP container endpoint off the container addresses', { AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://example.com/creds' }, /must be https, or http to a container credentials address/],
+    ['a wrong container authorization token', { AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:PORT/creds', AWS_CONTAINER_AUTHORIZATION_TOKEN: 'wrong' }, /HTTP Error 403/],
+  ])('fails on %s', (_name, env, message) => {
+    const out = credentialsWith(env, { credentials: '[default]\naws_access_key_id = A\naws_secret_access_key = B\n' });
+    expect(out.status).not.toBe(0);
+    expect(out.stderr).toMatch(message);
+  });
+});
+
 describe('bundle archive and bootstrap', () => {
   test('the archive is deterministic and Python\'s tarfile reads it back file for file', () => {
     const files = bundle({ 'provision.sh': '#!/bin/sh\necho hi\n', [`apps/${'a'.repeat(60)}/${'b'.repeat(60)}.py`]: 'x = 1\n' });

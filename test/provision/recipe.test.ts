@@ -5,6 +5,7 @@ import * as path from 'path';
 import { Testing, TerraformStack } from 'cdktf';
 import { TwoAppsStack } from '../../examples/two-apps/main';
 import { ApacheSite, buildRecipe, DaemonGroup, OperatingSystem, Platform, recipeSteps, renderPhaseScript, renderShellScript, shellQuote, StartMode, VirtualEnv, WsgiApp } from '../../lib';
+import { venvBuildCommands } from '../../lib/provision/recipe';
 import { provisionInputOf } from '../../lib/private/provision-input';
 import { FIXTURE_APP } from '../util';
 
@@ -57,6 +58,35 @@ describe('buildRecipe', () => {
     const strip = (lines: string[]) => lines.filter((l) => !preamble.includes(l));
     expect(strip(phased)).toEqual(strip(whole));
     expect(strip(whole).length).toBeGreaterThan(20);
+  });
+
+  test('an image\'s recipe ends with a container start phase that a single script and the image build leave out', () => {
+    // GIVEN the recipe of an image (StartMode.NONE)
+    const recipe = buildRecipe(provisionInputOf(site), { ...OPTIONS, startMode: StartMode.NONE });
+    const start = recipe.phases.at(-1)!;
+    // THEN its last phase runs at container start: host facts, then Apache in the foreground
+    expect([start.name, start.atContainerStart, start.inputs]).toEqual(['start', true, []]);
+    expect(start.steps.map((s) => s.kind)).toEqual(['hostFacts', 'execForeground']);
+    // AND the build steps (provision.sh) are those of a VM, without starting or checking Apache
+    expect(recipeSteps(recipe).map((s) => s.kind)).toEqual(recipeSteps(buildRecipe(provisionInputOf(site), OPTIONS)).map((s) => s.kind).filter((k) => k !== 'start' && k !== 'healthCheck'));
+    expect(renderShellScript(recipe)).not.toContain('exec ');
+  });
+
+  test('a VM\'s recipe has no container start phase', () => {
+    expect(buildRecipe(provisionInputOf(site), OPTIONS).phases.some((p) => p.atContainerStart)).toBe(false);
+  });
+
+  test('a venv is built without pip\'s download cache and leaves pip out once built, on every host', () => {
+    // GIVEN a venv with requirements
+    const commands = venvBuildCommands({
+      python: '/usr/bin/python3.11', dir: '/v', systemSitePackages: false, withPip: true, requirementsFile: '/r.txt', requirements: ['flask==3.0.3'], localPackages: [], requireHashes: false,
+    });
+    // THEN every pip run keeps no cache and the last one takes pip out
+    expect(commands.slice(1).every((c) => c.includes('--no-cache-dir'))).toBe(true);
+    expect(commands.at(-1)).toEqual(['/v/bin/python', '-m', 'pip', 'uninstall', '--yes', '--no-input', '--disable-pip-version-check', '--no-cache-dir', 'pip']);
+    // AND a venv with nothing to install has no pip to take out
+    expect(venvBuildCommands({ python: 'p', dir: '/v', systemSitePackages: false, withPip: false, requirements: [], localPackages: [], requireHashes: false }))
+      .toEqual([['p', '-m', 'venv', '--without-pip', '/v']]);
   });
 
   test('records 2 daemon processes per CPU (nproc) before the config that reads them is tested', () => {

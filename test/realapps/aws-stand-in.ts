@@ -19,7 +19,7 @@ export interface AwsStandIn {
  * SigV4 signature with its own implementation and answers like AWS; an
  * unknown name or a bad signature gets AWS's 400 error shape.
  */
-export async function startAwsStandIn(values: Record<string, string>): Promise<AwsStandIn> {
+export async function startAwsStandIn(values: Record<string, string>, host = '127.0.0.1'): Promise<AwsStandIn> {
   const calls: AwsStandIn['calls'] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -46,9 +46,9 @@ export async function startAwsStandIn(values: Record<string, string>): Promise<A
         : reply(200, { ARN: name, SecretString: values[name] });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const port = (server.address() as AddressInfo).port;
-  return { url: `http://127.0.0.1:${port}`, calls, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { url: `http://${host}:${port}`, calls, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 /** An independent SigV4 check: rebuild the canonical request from what arrived and compare. */
@@ -72,4 +72,25 @@ function verifySigV4(req: http.IncomingMessage, body: Buffer): boolean {
 
 function sha256(data: Buffer): string {
   return crypto.createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * As a program, for scripts (scripts/docker-start-check.sh): serves
+ * `ts-node aws-stand-in.ts ADDRESS NAME=VALUE...`, prints `ready URL KEY_ID SECRET`
+ * (the credentials to sign with), then one line per request: target, name, whether
+ * the signature verified.
+ */
+if (require.main === module) {
+  const [host, ...pairs] = process.argv.slice(2);
+  const values = Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
+  void startAwsStandIn(values, host).then((standIn) => {
+    console.log(`ready ${standIn.url} ${FAKE_KEY_ID} ${FAKE_SECRET}`);
+    let seen = 0;
+    setInterval(() => {
+      for (const call of standIn.calls.slice(seen)) {
+        console.log(`${call.target} ${call.name} signature ${call.signatureOk ? 'ok' : 'BAD'}`);
+      }
+      seen = standIn.calls.length;
+    }, 200);
+  });
 }
