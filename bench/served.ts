@@ -111,6 +111,10 @@ function targetsFor(app: AppName, quick: boolean, peer: PeerApp, available: Retu
       targets.push(apacheTarget(app, `library p=${p} t=${t}`, 'library', { processes: p, threads: t }));
     }
   }
+  if (!quick) {
+    // The default's 128 threads spread over twice the processes: fewer threads per GIL
+    targets.push(apacheTarget(app, `library p=${4 * cpus} t=16`, 'library', { processes: 4 * cpus, threads: 16 }));
+  }
   targets.push(apacheTarget(app, `library profile CPU_BOUND (${PROCESSES_PER_CPU * cpus} x ${AppProfile.CPU_BOUND.threadsPerProcess})`, 'library', { profile: AppProfile.CPU_BOUND }));
   targets.push(apacheTarget(app, 'mod_wsgi embedded mode (same Apache)', 'embedded', { embedded: { venv: peer.venv } }));
   const workers = 2 * cpus + 1;
@@ -202,7 +206,11 @@ export interface Verdict {
   readonly defaultErrors: number;
   /** Errors summed over every cell of this app and connection count. */
   readonly allErrors: number;
+  /** Median CPU ms per request: the default's, and the least any library config / peer spent (not part of the target). */
+  readonly cpu: { readonly default: number; readonly cheapestLibrary: number; readonly cheapestLibraryLabel: string; readonly cheapestPeer?: number; readonly cheapestPeerLabel?: string };
 }
+
+export const cpuMs = (cell: Cell) => median(cell.cpuMs);
 
 /** How the default compares with the best library config and the best peer, per app and connection count. */
 export function verdicts(cells: readonly Cell[]): Verdict[] {
@@ -214,10 +222,17 @@ export function verdicts(cells: readonly Cell[]): Verdict[] {
     const best = (kinds: TargetKind[]) => group.filter((c) => kinds.includes(c.kind)).sort((a, b) => rps(b) - rps(a))[0];
     const lib = best(['default', 'library']);
     const peer = best(['peer']);
+    const cheapest = (kinds: TargetKind[]) => group.filter((c) => kinds.includes(c.kind)).sort((a, b) => cpuMs(a) - cpuMs(b))[0];
+    const cheapLib = cheapest(['default', 'library']);
+    const cheapPeer = cheapest(['peer']);
     out.push({
       app: def.app, connections: def.connections, vsBestLibrary: rps(def) / rps(lib), bestLibrary: lib.label,
       vsBestPeer: peer ? rps(def) / rps(peer) : undefined, bestPeer: peer?.label, defaultErrors: errors(def),
       allErrors: group.reduce((s, c) => s + errors(c), 0),
+      cpu: {
+        default: cpuMs(def), cheapestLibrary: cpuMs(cheapLib), cheapestLibraryLabel: cheapLib.label,
+        cheapestPeer: cheapPeer ? cpuMs(cheapPeer) : undefined, cheapestPeerLabel: cheapPeer?.label,
+      },
     });
   }
   return out;
@@ -264,7 +279,9 @@ export async function runServedBench(options: ServedOptions): Promise<Verdict[]>
   for (const v of result) {
     print(`${v.app} c${v.connections}: default = ${fmt(v.vsBestLibrary, 2)}x the best library config (${v.bestLibrary})`
       + (v.vsBestPeer !== undefined ? `, ${fmt(v.vsBestPeer, 2)}x the best peer (${v.bestPeer})` : '')
-      + `, default errors ${v.defaultErrors} (all configs: ${v.allErrors}): ${targetMet(v) ? 'target met' : 'TARGET MISSED'}`);
+      + `, default errors ${v.defaultErrors} (all configs: ${v.allErrors}): ${targetMet(v) ? 'target met' : 'TARGET MISSED'}`
+      + `; CPU ms/req: default ${fmt(v.cpu.default, 2)}, cheapest library config ${fmt(v.cpu.cheapestLibrary, 2)} (${v.cpu.cheapestLibraryLabel})`
+      + (v.cpu.cheapestPeer !== undefined ? `, cheapest peer ${fmt(v.cpu.cheapestPeer, 2)} (${v.cpu.cheapestPeerLabel})` : ''));
   }
   return result;
 }

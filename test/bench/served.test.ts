@@ -7,8 +7,8 @@ function result(requestsPerSec: number, socketErrors = 0, non2xx = 0): WrkResult
   return { requests: requestsPerSec * 3, durationSec: 3, requestsPerSec, latencyMs: { p50: 1, p90: 2, p99: 3 }, socketErrors, non2xx };
 }
 
-function cell(label: string, kind: Cell['kind'], rps: number[], app: Cell['app'] = 'io', connections = 128, socketErrors = 0): Cell {
-  return { app, label, kind, connections, runs: rps.map((r, i) => result(r, i === 0 ? socketErrors : 0)), cpuMs: rps.map(() => 1.25) };
+function cell(label: string, kind: Cell['kind'], rps: number[], app: Cell['app'] = 'io', connections = 128, socketErrors = 0, cpu = 1.25): Cell {
+  return { app, label, kind, connections, runs: rps.map((r, i) => result(r, i === 0 ? socketErrors : 0)), cpuMs: rps.map(() => cpu) };
 }
 
 describe('served bench verdicts', () => {
@@ -29,6 +29,16 @@ describe('served bench verdicts', () => {
     expect(v.bestPeer).toBe('uwsgi');
     expect(v.vsBestPeer).toBeCloseTo(1.25, 6);
     expect(targetMet(v)).toBe(true);
+  });
+
+  test('report the least CPU per request a library config and a peer spent, beside the default\'s', () => {
+    // GIVEN a default at 1.5 CPU ms/request, a library config at 1.4, peers at 1.3 and 1.6
+    const [v] = verdicts([
+      cell('default', 'default', [1000], 'django', 128, 0, 1.5), cell('p=4 t=8', 'library', [900], 'django', 128, 0, 1.4),
+      cell('uwsgi', 'peer', [800], 'django', 128, 0, 1.3), cell('gunicorn', 'peer', [700], 'django', 128, 0, 1.6),
+    ]);
+    // THEN the cheapest of each kind is named with its figure
+    expect(v.cpu).toEqual({ default: 1.5, cheapestLibrary: 1.4, cheapestLibraryLabel: 'p=4 t=8', cheapestPeer: 1.3, cheapestPeerLabel: 'uwsgi' });
   });
 
   test('fails the target when the default drops connections', () => {
