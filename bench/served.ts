@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Testing, TerraformStack } from 'cdktf';
 import { ApacheSite, AppProfile, DaemonGroup, Platform, PROCESSES_PER_CPU, startLocalSite, VirtualEnv, WsgiApp } from '../lib';
+import { cpuPerRequest, sampleCpu, sampleSystem, sampleTreeIo, treeCpuByName, treeCpuPerRequest } from './cpu-profile';
 import { PeerApp, peersAvailable, RunningServer, startGunicornPeer, startUwsgiPeer } from './peers';
 import { runWrk, WrkResult } from './wrk';
 
@@ -39,7 +40,7 @@ export type AppName = keyof typeof APPS;
 
 export type TargetKind = 'default' | 'library' | 'embedded' | 'peer';
 
-interface Target {
+export interface Target {
   readonly label: string;
   readonly kind: TargetKind;
   start(): Promise<RunningServer>;
@@ -52,7 +53,7 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-interface SiteSizing {
+export interface SiteSizing {
   readonly processes?: number;
   readonly threads?: number;
   readonly profile?: AppProfile;
@@ -61,7 +62,7 @@ interface SiteSizing {
 }
 
 /** An Apache target: a one-app site built with the library's constructs, served by startLocalSite. */
-function apacheTarget(app: AppName, label: string, kind: TargetKind, sizing: SiteSizing): Target {
+export function apacheTarget(app: AppName, label: string, kind: TargetKind, sizing: SiteSizing): Target {
   return {
     label,
     kind,
@@ -110,6 +111,10 @@ function targetsFor(app: AppName, quick: boolean, peer: PeerApp, available: Retu
       targets.push(apacheTarget(app, `library p=${p} t=${t}`, 'library', { processes: p, threads: t }));
     }
   }
+  if (!quick) {
+    // The default's 128 threads spread over twice the processes: fewer threads per GIL
+    targets.push(apacheTarget(app, `library p=${4 * cpus} t=16`, 'library', { processes: 4 * cpus, threads: 16 }));
+  }
   targets.push(apacheTarget(app, `library profile CPU_BOUND (${PROCESSES_PER_CPU * cpus} x ${AppProfile.CPU_BOUND.threadsPerProcess})`, 'library', { profile: AppProfile.CPU_BOUND }));
   targets.push(apacheTarget(app, 'mod_wsgi embedded mode (same Apache)', 'embedded', { embedded: { venv: peer.venv } }));
   const workers = 2 * cpus + 1;
@@ -129,10 +134,13 @@ export interface Cell {
   readonly kind: TargetKind;
   readonly connections: number;
   readonly runs: readonly WrkResult[];
+  /** Per run, CPU ms per request of the target's own processes (apache2 + daemons, nginx + gunicorn/uWSGI). */
+  readonly cpuMs: readonly number[];
 }
 
 /** Starts every target of an app, warms each up, then runs the rounds: each visits every (target, connections) cell once, rotated. */
-async function measureApp(app: AppName, targets: Target[], opts: { rounds: number; durationSec: number; connections: readonly number[]; print: (l: string) => void }): Promise<Cell[]> {
+export async function measureApp(app: AppName, targets: Target[],
+  opts: { rounds: number; durationSec: number; connections: readonly number[]; print: (l: string) => void }): Promise<Cell[]> {
   const servers: RunningServer[] = [];
   try {
     for (const t of targets) {
@@ -144,14 +152,18 @@ async function measureApp(app: AppName, targets: Target[], opts: { rounds: numbe
       await wrk(i, Math.max(...opts.connections), 1); // warm-up: imports, lazy processes, keep-alive pools
     }
     const runs: WrkResult[][] = cells.map(() => []);
+    const cpuMs: number[][] = cells.map(() => []);
     for (let r = 0; r < opts.rounds; r++) {
       for (let k = 0; k < cells.length; k++) {
         const j = (k + r * Math.ceil(cells.length / opts.rounds)) % cells.length;
-        runs[j].push(await wrk(cells[j].i, cells[j].c, opts.durationSec));
+        const before = sampleCpu();
+        const result = await wrk(cells[j].i, cells[j].c, opts.durationSec);
+        cpuMs[j].push(treeCpuPerRequest(before, sampleCpu(), result.requests, process.pid));
+        runs[j].push(result);
       }
       opts.print(`  ${app}: round ${r + 1}/${opts.rounds} done`);
     }
-    return cells.map(({ i, c }, j) => ({ app, label: targets[i].label, kind: targets[i].kind, connections: c, runs: runs[j] }));
+    return cells.map(({ i, c }, j) => ({ app, label: targets[i].label, kind: targets[i].kind, connections: c, runs: runs[j], cpuMs: cpuMs[j] }));
   } finally {
     for (const s of servers) {
       await s.stop();
@@ -164,15 +176,18 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFracti
 export const rps = (cell: Cell) => median(cell.runs.map((r) => r.requestsPerSec));
 export const errors = (cell: Cell) => cell.runs.reduce((s, r) => s + r.socketErrors + r.non2xx, 0);
 
-/** One Markdown table per app: a row per target, per connection count req/s, ratio to the default, p50, p99 and errors. */
+/**
+ * One Markdown table per app: a row per target, per connection count req/s, ratio to the default, p50, p99,
+ * errors and CPU ms per request (the target's processes only: what a dedicated machine would pay per request).
+ */
 export function appTable(cells: readonly Cell[], connections: readonly number[]): string[] {
   const labels = [...new Set(cells.map((c) => c.label))];
-  const header = ['config', ...connections.flatMap((c) => [`c${c} req/s`, 'ratio', 'p50 ms', 'p99 ms', 'errors'])];
+  const header = ['config', ...connections.flatMap((c) => [`c${c} req/s`, 'ratio', 'p50 ms', 'p99 ms', 'errors', 'CPU ms/req'])];
   const rows = labels.map((label) => [label, ...connections.flatMap((c) => {
     const cell = cells.find((x) => x.label === label && x.connections === c)!;
     const base = cells.find((x) => x.kind === 'default' && x.connections === c)!;
     return [fmt(rps(cell)), fmt(rps(cell) / rps(base), 2), fmt(median(cell.runs.map((r) => r.latencyMs.p50)), 1),
-      fmt(median(cell.runs.map((r) => r.latencyMs.p99)), 1), String(errors(cell))];
+      fmt(median(cell.runs.map((r) => r.latencyMs.p99)), 1), String(errors(cell)), fmt(median(cell.cpuMs), 2)];
   })]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells_: string[]) => `| ${cells_.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
@@ -191,7 +206,11 @@ export interface Verdict {
   readonly defaultErrors: number;
   /** Errors summed over every cell of this app and connection count. */
   readonly allErrors: number;
+  /** Median CPU ms per request: the default's, and the least any library config / peer spent (not part of the target). */
+  readonly cpu: { readonly default: number; readonly cheapestLibrary: number; readonly cheapestLibraryLabel: string; readonly cheapestPeer?: number; readonly cheapestPeerLabel?: string };
 }
+
+export const cpuMs = (cell: Cell) => median(cell.cpuMs);
 
 /** How the default compares with the best library config and the best peer, per app and connection count. */
 export function verdicts(cells: readonly Cell[]): Verdict[] {
@@ -203,10 +222,17 @@ export function verdicts(cells: readonly Cell[]): Verdict[] {
     const best = (kinds: TargetKind[]) => group.filter((c) => kinds.includes(c.kind)).sort((a, b) => rps(b) - rps(a))[0];
     const lib = best(['default', 'library']);
     const peer = best(['peer']);
+    const cheapest = (kinds: TargetKind[]) => group.filter((c) => kinds.includes(c.kind)).sort((a, b) => cpuMs(a) - cpuMs(b))[0];
+    const cheapLib = cheapest(['default', 'library']);
+    const cheapPeer = cheapest(['peer']);
     out.push({
       app: def.app, connections: def.connections, vsBestLibrary: rps(def) / rps(lib), bestLibrary: lib.label,
       vsBestPeer: peer ? rps(def) / rps(peer) : undefined, bestPeer: peer?.label, defaultErrors: errors(def),
       allErrors: group.reduce((s, c) => s + errors(c), 0),
+      cpu: {
+        default: cpuMs(def), cheapestLibrary: cpuMs(cheapLib), cheapestLibraryLabel: cheapLib.label,
+        cheapestPeer: cheapPeer ? cpuMs(cheapPeer) : undefined, cheapestPeerLabel: cheapPeer?.label,
+      },
     });
   }
   return out;
@@ -236,7 +262,9 @@ export async function runServedBench(options: ServedOptions): Promise<Verdict[]>
     print(`not installed here, rows left out: ${missing.join(', ')}`);
   }
   print('ratio = median req/s / median req/s of the library default for the same app and connections, measured in the same rounds; '
-    + 'errors = wrk socket errors (connect/read/write/timeout) + non-2xx responses, summed over rounds');
+    + 'errors = wrk socket errors (connect/read/write/timeout) + non-2xx responses, summed over rounds; '
+    + 'CPU ms/req = median CPU (user + system) of the target\'s processes per request');
+  print(`load average before: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const all: Cell[] = [];
   for (const app of options.apps ?? (Object.keys(APPS) as AppName[])) {
     const peer: PeerApp = { appDir: APPS[app].dir, venv };
@@ -251,7 +279,9 @@ export async function runServedBench(options: ServedOptions): Promise<Verdict[]>
   for (const v of result) {
     print(`${v.app} c${v.connections}: default = ${fmt(v.vsBestLibrary, 2)}x the best library config (${v.bestLibrary})`
       + (v.vsBestPeer !== undefined ? `, ${fmt(v.vsBestPeer, 2)}x the best peer (${v.bestPeer})` : '')
-      + `, default errors ${v.defaultErrors} (all configs: ${v.allErrors}): ${targetMet(v) ? 'target met' : 'TARGET MISSED'}`);
+      + `, default errors ${v.defaultErrors} (all configs: ${v.allErrors}): ${targetMet(v) ? 'target met' : 'TARGET MISSED'}`
+      + `; CPU ms/req: default ${fmt(v.cpu.default, 2)}, cheapest library config ${fmt(v.cpu.cheapestLibrary, 2)} (${v.cpu.cheapestLibraryLabel})`
+      + (v.cpu.cheapestPeer !== undefined ? `, cheapest peer ${fmt(v.cpu.cheapestPeer, 2)} (${v.cpu.cheapestPeerLabel})` : ''));
   }
   return result;
 }
@@ -262,29 +292,40 @@ export async function runServed(quick: boolean): Promise<boolean> {
 }
 
 /**
- * Where a Django request's CPU time goes, on the library default and on the peers:
- * CPU ms per request by process name during one wrk run of each, at 128 clients.
+ * Where a Django request's CPU time goes, on the library default, the CPU_BOUND
+ * profile, embedded mode and the peers: CPU ms per request of the target's own
+ * processes by name during one wrk run of each at 128 clients, the machine's
+ * iowait and disk traffic meanwhile (a target waiting on the disk shows there),
+ * and what the other jobs on the machine took.
  */
 export async function runDjangoProfile(quick: boolean, print: (l: string) => void = (l) => console.log(l)): Promise<void> {
-  const { cpuPerRequest, sampleCpu } = await import('./cpu-profile');
   const venv = benchVenv(print);
   const available = peersAvailable(venv);
   const peer: PeerApp = { appDir: APPS.django.dir, venv };
-  const targets = targetsFor('django', true, peer, available).filter((t) => t.kind === 'default' || t.kind === 'peer' || t.kind === 'embedded');
+  const targets = targetsFor('django', true, peer, available)
+    .filter((t) => t.kind !== 'library' || t.label.includes('CPU_BOUND'));
   const durationSec = quick ? 3 : 5;
   print('');
-  print(`## Where the CPU goes: django, wrk -t2 -c128 -d${durationSec}s, CPU ms per request by process name (user + system, /proc/<pid>/stat)`);
+  print(`## Where the CPU goes: django, wrk -t2 -c128 -d${durationSec}s; CPU ms per request of the target's processes (user + system, /proc/<pid>/stat), `
+    + `machine iowait and disk traffic during the run, CPU the other jobs on the machine took (load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})`);
   for (const t of targets) {
     const server = await t.start();
     try {
       await runWrk(`${server.url}/`, { threads: 2, connections: 128, durationSec: 1 });
-      const before = sampleCpu();
+      const [before, sysBefore] = [sampleCpu(), sampleSystem()];
+      const ioBefore = sampleTreeIo(process.pid, before);
       const r = await runWrk(`${server.url}/`, { threads: 2, connections: 128, durationSec });
-      const after = sampleCpu();
-      const shares = [...cpuPerRequest(before, after, r.requests)].filter(([, ms]) => ms >= 0.005);
-      const total = shares.reduce((s, [, ms]) => s + ms, 0);
-      print(`- ${t.label}: ${fmt(r.requestsPerSec)} req/s, ${fmt(total, 2)} CPU ms/request: `
-        + shares.map(([name, ms]) => `${name} ${fmt(ms, 2)}`).join(', '));
+      const [after, sysAfter] = [sampleCpu(), sampleSystem()];
+      const ioAfter = sampleTreeIo(process.pid, after);
+      const ownDiskBytes = [...ioAfter].reduce((s, [pid, bytes]) => s + bytes - (ioBefore.get(pid) ?? 0), 0);
+      const own = [...treeCpuByName(before, after, r.requests, process.pid)].filter(([, ms]) => ms >= 0.005);
+      const ownTotal = own.reduce((s, [, ms]) => s + ms, 0);
+      const all = [...cpuPerRequest(before, after, r.requests)].reduce((s, [, ms]) => s + ms, 0);
+      const cpuTicks = sysAfter.total - sysBefore.total;
+      print(`- ${t.label}: ${fmt(r.requestsPerSec)} req/s; ${fmt(ownTotal, 2)} CPU ms/request: ${own.map(([name, ms]) => `${name} ${fmt(ms, 2)}`).join(', ')}; `
+        + `target's disk I/O ${fmt(ownDiskBytes / 1024)} KB; machine: iowait ${fmt((100 * (sysAfter.iowait - sysBefore.iowait)) / cpuTicks, 1)}% of CPU time, disk ${fmt(((sysAfter.sectorsRead - sysBefore.sectorsRead) * 512) / 1024)} KB read / `
+        + `${fmt(((sysAfter.sectorsWritten - sysBefore.sectorsWritten) * 512) / 1024)} KB written, `
+        + `other jobs ${fmt((Math.max(0, all - ownTotal) * r.requestsPerSec) / 10, 0)}% of one CPU`);
     } finally {
       await server.stop();
     }

@@ -28,6 +28,13 @@ export interface DaemonGroupProps extends DaemonProcessOptions {
    */
   readonly processes?: number;
   /**
+   * One process with no `processes=` option, so mod_wsgi tells the app
+   * `wsgi.multiprocess` is False: for apps that keep state in process memory and
+   * must see every request (an in-process cache, a debugger). Cannot be combined with `processes`.
+   * @default false
+   */
+  readonly singleProcess?: boolean;
+  /**
    * What the app spends a request on; sets `threads` when it is left out.
    * @default AppProfile.IO_BOUND
    */
@@ -90,8 +97,10 @@ export class DaemonGroup extends Construct {
   public readonly site: ApacheSite;
   public readonly name: string;
   public readonly virtualEnv: VirtualEnv;
-  /** Processes given in props; undefined: one per CPU of the host (see resolvedProcesses). */
+  /** Processes given in props; undefined: two per CPU of the host (see resolvedProcesses). */
   public readonly processes?: number;
+  /** One process with `processes=` left out (wsgi.multiprocess False). */
+  public readonly singleProcess: boolean;
   public readonly profile: AppProfile;
   public readonly threads: number;
   public readonly user: string;
@@ -123,6 +132,13 @@ export class DaemonGroup extends Construct {
     }
     if (props.processes !== undefined) {
       this.processes = checkInt(this, 'processes', props.processes, PROCESSES_RANGE.min, PROCESSES_RANGE.max);
+    }
+    if (props.singleProcess !== undefined && typeof props.singleProcess !== 'boolean') {
+      throw propError(this, 'singleProcess', props.singleProcess, 'true or false');
+    }
+    this.singleProcess = props.singleProcess ?? false;
+    if (this.singleProcess && this.processes !== undefined) {
+      throw propError(this, 'singleProcess', this.singleProcess, `singleProcess or processes, not both (processes is ${this.processes})`);
     }
     if (props.profile !== undefined && !(props.profile instanceof AppProfile)) {
       throw propError(this, 'profile', props.profile, 'an AppProfile such as AppProfile.IO_BOUND or AppProfile.CPU_BOUND');
@@ -224,6 +240,9 @@ export class DaemonGroup extends Construct {
    * reports at synth; undefined when only the host knows (read there from nproc).
    */
   public get resolvedProcesses(): number | undefined {
+    if (this.singleProcess) {
+      return 1;
+    }
     const cpus = this.site.hostCpus;
     return this.processes ?? (cpus === undefined ? undefined : PROCESSES_PER_CPU * cpus);
   }
@@ -239,7 +258,8 @@ export class DaemonGroup extends Construct {
       user: this.user,
       group: this.group,
       venvName: this.virtualEnv.venvName,
-      processes: this.resolvedProcesses,
+      // singleProcess: no processes= at all, the one way mod_wsgi sets wsgi.multiprocess False
+      processes: this.singleProcess ? undefined : this.resolvedProcesses,
       processesFromHostCpus: this.resolvedProcesses === undefined,
       threads: this.threads,
       displayName: this.displayName,

@@ -70,6 +70,24 @@ describe('processes from the host', () => {
     expect(site.renderConfigFiles()['site.conf']).toMatch(/processes=3 threads=32 /);
   });
 
+  test('singleProcess leaves processes= out (wsgi.multiprocess False) and needs no host facts', () => {
+    // GIVEN a single-process group on a host known at synth
+    const { stack, site, group } = siteWith({ singleProcess: true });
+    new Ec2Host(stack, 'Host', { site, amiId: 'ami-12345678', instanceType: 'c6i.2xlarge' });
+    // WHEN rendered
+    const files = site.renderConfigFiles();
+    // THEN no processes= option, one process of 32 threads counted for Apache's workers
+    expect(files['site.conf']).toMatch(/WSGIDaemonProcess api .* threads=32 /);
+    expect(files['site.conf']).not.toContain('processes=');
+    expect(group.capacity).toBe(32);
+    expect(site.toSpec().groups[0].processesFromHostCpus).toBe(false);
+  });
+
+  test('fails on singleProcess together with processes', () => {
+    expect(() => siteWith({ singleProcess: true, processes: 2 }))
+      .toThrow(/test\/Site\/Api: singleProcess .* is invalid; expected singleProcess or processes, not both/);
+  });
+
   test('a standalone config defines the processes itself (2 per CPU), before the server settings', () => {
     const { site } = siteWith();
     const text = renderConf(standaloneConf(site.toSpec(), site.deployedLayout({ hostFactsFile: '/ignored/host.conf' }), {

@@ -1,4 +1,4 @@
-import { cpuPerRequest, parseProcStat } from '../../bench/cpu-profile';
+import { cpuPerRequest, parseProcStat, treeCpuPerRequest } from '../../bench/cpu-profile';
 import { nginxConf } from '../../bench/peers';
 import { appTable, Cell, targetMet, verdicts } from '../../bench/served';
 import { WrkResult } from '../../bench/wrk';
@@ -7,8 +7,8 @@ function result(requestsPerSec: number, socketErrors = 0, non2xx = 0): WrkResult
   return { requests: requestsPerSec * 3, durationSec: 3, requestsPerSec, latencyMs: { p50: 1, p90: 2, p99: 3 }, socketErrors, non2xx };
 }
 
-function cell(label: string, kind: Cell['kind'], rps: number[], app: Cell['app'] = 'io', connections = 128, socketErrors = 0): Cell {
-  return { app, label, kind, connections, runs: rps.map((r, i) => result(r, i === 0 ? socketErrors : 0)) };
+function cell(label: string, kind: Cell['kind'], rps: number[], app: Cell['app'] = 'io', connections = 128, socketErrors = 0, cpu = 1.25): Cell {
+  return { app, label, kind, connections, runs: rps.map((r, i) => result(r, i === 0 ? socketErrors : 0)), cpuMs: rps.map(() => cpu) };
 }
 
 describe('served bench verdicts', () => {
@@ -29,6 +29,16 @@ describe('served bench verdicts', () => {
     expect(v.bestPeer).toBe('uwsgi');
     expect(v.vsBestPeer).toBeCloseTo(1.25, 6);
     expect(targetMet(v)).toBe(true);
+  });
+
+  test('report the least CPU per request a library config and a peer spent, beside the default\'s', () => {
+    // GIVEN a default at 1.5 CPU ms/request, a library config at 1.4, peers at 1.3 and 1.6
+    const [v] = verdicts([
+      cell('default', 'default', [1000], 'django', 128, 0, 1.5), cell('p=4 t=8', 'library', [900], 'django', 128, 0, 1.4),
+      cell('uwsgi', 'peer', [800], 'django', 128, 0, 1.3), cell('gunicorn', 'peer', [700], 'django', 128, 0, 1.6),
+    ]);
+    // THEN the cheapest of each kind is named with its figure
+    expect(v.cpu).toEqual({ default: 1.5, cheapestLibrary: 1.4, cheapestLibraryLabel: 'p=4 t=8', cheapestPeer: 1.3, cheapestPeerLabel: 'uwsgi' });
   });
 
   test('fails the target when the default drops connections', () => {
@@ -57,7 +67,7 @@ describe('served bench verdicts', () => {
       cell('uwsgi', 'peer', [500], 'io', 32, 2), cell('uwsgi', 'peer', [3000], 'io', 128),
     ], [32, 128]);
     expect(lines).toHaveLength(4);
-    expect(lines[3].replace(/ +/g, ' ')).toBe('| uwsgi | 500 | 0.50 | 1.0 | 3.0 | 2 | 3,000 | 1.50 | 1.0 | 3.0 | 0 |');
+    expect(lines[3].replace(/ +/g, ' ')).toBe('| uwsgi | 500 | 0.50 | 1.0 | 3.0 | 2 | 1.25 | 3,000 | 1.50 | 1.0 | 3.0 | 0 | 1.25 |');
   });
 });
 
@@ -80,13 +90,28 @@ describe('nginx config for the peers', () => {
 describe('CPU profile', () => {
   test('reads the name and utime + stime of a /proc/<pid>/stat line, even with spaces and parentheses in the name', () => {
     const line = '4242 ((wsgi:app) x) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 37 0 0 20 0 65 0 300 1000 200';
-    expect(parseProcStat(line)).toEqual({ name: '(wsgi:app) x', ticks: 287 });
+    expect(parseProcStat(line)).toEqual({ name: '(wsgi:app) x', ppid: 1, ticks: 287 });
   });
 
   test('charges CPU per request to process names, counting new processes from zero', () => {
-    const before = new Map([[1, { name: 'apache2', ticks: 100 }], [2, { name: '(wsgi:app)', ticks: 50 }]]);
-    const after = new Map([[1, { name: 'apache2', ticks: 150 }], [2, { name: '(wsgi:app)', ticks: 250 }], [3, { name: 'wrk', ticks: 20 }]]);
+    const before = new Map([[1, { name: 'apache2', ppid: 0, ticks: 100 }], [2, { name: '(wsgi:app)', ppid: 1, ticks: 50 }]]);
+    const after = new Map([[1, { name: 'apache2', ppid: 0, ticks: 150 }], [2, { name: '(wsgi:app)', ppid: 1, ticks: 250 }], [3, { name: 'wrk', ppid: 1, ticks: 20 }]]);
     // 1000 requests: 200 ticks = 2 s = 2 ms per request in the daemon
     expect([...cpuPerRequest(before, after, 1000)]).toEqual([['(wsgi:app)', 2], ['apache2', 0.5], ['wrk', 0.2]]);
+  });
+
+  test('charges a target only its own process tree, without the load generator or same-named processes of other jobs', () => {
+    // GIVEN the bench (pid 10) with an Apache parent (20), its daemon (21) and wrk (30); another job's apache2 (40) under pid 1
+    const before = new Map([
+      [20, { name: 'apache2', ppid: 10, ticks: 100 }], [21, { name: 'apache2', ppid: 20, ticks: 100 }],
+      [40, { name: 'apache2', ppid: 1, ticks: 100 }],
+    ]);
+    const after = new Map([
+      [20, { name: 'apache2', ppid: 10, ticks: 110 }], [21, { name: 'apache2', ppid: 20, ticks: 240 }],
+      [30, { name: 'wrk', ppid: 10, ticks: 50 }], [40, { name: 'apache2', ppid: 1, ticks: 900 }],
+    ]);
+    // WHEN 500 requests are charged to the tree under pid 10
+    // THEN 150 ticks = 1.5 s over 500 requests = 3 ms each
+    expect(treeCpuPerRequest(before, after, 500, 10)).toBeCloseTo(3, 6);
   });
 });

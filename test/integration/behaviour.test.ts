@@ -27,6 +27,7 @@ describe('mod_wsgi behaviour on real Apache', () => {
     mount('Omitted', '/omitted', new DaemonGroup(site, 'Omitted', { virtualEnv: envA }));
     mount('One', '/one', new DaemonGroup(site, 'One', { processes: 1, virtualEnv: envB }));
     mount('Single', '/single', new DaemonGroup(site, 'Single', { processes: 2, threads: 1, virtualEnv: bare }));
+    mount('Solo', '/solo', new DaemonGroup(site, 'Solo', { singleProcess: true, threads: 2, virtualEnv: bare }));
     mount('Hung', '/hung', new DaemonGroup(site, 'Hung', { processes: 1, threads: 1, requestTimeoutSec: 2, virtualEnv: bare }));
     run = await startLocalSite(site);
   });
@@ -43,6 +44,12 @@ describe('mod_wsgi behaviour on real Apache', () => {
 
   test('processes=1 given: wsgi.multiprocess is True (seed 002)', async () => {
     expect((await getJson(`${run.url}/one/`)).multiprocess).toBe(true);
+  });
+
+  test('singleProcess: processes= left out, one process, wsgi.multiprocess is False', async () => {
+    // GIVEN a group with singleProcess: true WHEN probed THEN mod_wsgi reports a single process
+    expect((await getJson(`${run.url}/solo/`)).multiprocess).toBe(false);
+    expect(run.daemonPids('solo')).toHaveLength(1);
   });
 
   test('threads=1: wsgi.multithread is False', async () => {

@@ -19,9 +19,14 @@ TEMPLATES = [{
 USE_TZ = True
 
 
+# On tmpfs for every server alike: in /tmp (ext4 here) opening the file per request
+# waited on the disk (gunicorn -w2 at 2 clients: 592 req/s in /tmp, 895 in /dev/shm).
+DB_DIR = '/dev/shm' if os.path.isdir('/dev/shm') and os.access('/dev/shm', os.W_OK) else tempfile.gettempdir()
+
+
 def _make_db():
     """A file database of 200 rows, private to this process (read-only after start, so any user can run it)."""
-    path = os.path.join(tempfile.gettempdir(), 'bench-django-%d.sqlite3' % os.getpid())
+    path = os.path.join(DB_DIR, 'bench-django-%d.sqlite3' % os.getpid())
     con = sqlite3.connect(path)
     con.execute('CREATE TABLE IF NOT EXISTS item (id INTEGER PRIMARY KEY, name TEXT, price REAL)')
     if con.execute('SELECT COUNT(*) FROM item').fetchone()[0] == 0:
