@@ -62,7 +62,11 @@ export abstract class ContainerSiteHost extends SiteHost {
     });
   }
 
-  /** Files of the build context: Dockerfile plus the bundle under bundle/ (with one script per recipe phase). */
+  /**
+   * Files of the build context: Dockerfile plus the bundle under bundle/ (with one script per recipe phase).
+   * TypeScript only (provisioning layer types).
+   * @jsii ignore
+   */
   public buildContext(): Bundle {
     const options: RecipeOptions = { port: this.containerPort, startMode: StartMode.NONE, bundleDir: IMAGE_BUNDLE_DIR, logsToStdout: true };
     const bundle = this.bundle({ ...options, phaseScripts: true });
@@ -90,7 +94,11 @@ export abstract class ContainerSiteHost extends SiteHost {
     return hash.digest('hex');
   }
 
-  /** Every app's health check, against the container's own port. */
+  /**
+   * Every app's health check, against the container's own port.
+   * TypeScript only (provisioning layer types).
+   * @jsii ignore
+   */
   protected healthChecks(): HealthCheck[] {
     return healthChecks(this.site.toSpec(), `http://127.0.0.1:${this.containerPort}`);
   }

@@ -102,8 +102,10 @@ export class DaemonGroup extends Construct {
   /** Every WSGIDaemonProcess option prop with its resolved value; undefined means left out. */
   public readonly options: DaemonProcessOptions;
   private readonly optionArgs: DaemonOptionSpecValue[];
-  public readonly environment: Readonly<Record<string, string>>;
+  public readonly environment: Record<string, string>;
+  /** TypeScript only: the config layer's spec type. @jsii ignore */
   public readonly secrets: readonly SecretSpec[];
+  /** TypeScript only: the config layer's spec type. @jsii ignore */
   public readonly dataDirectories: readonly DataDirectorySpec[];
   private readonly groupApps: WsgiApp[] = [];
 
@@ -184,8 +186,8 @@ export class DaemonGroup extends Construct {
   }
 
   /** Apps delegated to this group. */
-  public get apps(): readonly WsgiApp[] {
-    return this.groupApps;
+  public get apps(): WsgiApp[] {
+    return [...this.groupApps];
   }
 
   /** @internal called by WsgiApp's constructor */
@@ -233,6 +235,10 @@ export class DaemonGroup extends Construct {
     return (this.resolvedProcesses ?? 1) * this.threads;
   }
 
+  /**
+   * TypeScript only (the config layer's spec type).
+   * @jsii ignore
+   */
   public toSpec(): DaemonGroupSpec {
     return {
       name: this.name,

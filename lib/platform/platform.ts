@@ -11,11 +11,24 @@ export enum OsFamily {
 /** How an OS installs packages: argv prefixes the recipe runs. */
 export interface PackageManager {
   /** Refreshes the package lists before installing. @default - none needed */
-  readonly refresh?: readonly string[];
+  readonly refresh?: string[];
   /** Installs packages non-interactively; the package names are appended. */
-  readonly install: readonly string[];
+  readonly install: string[];
   /** Removes caches the install left behind (smaller images). @default - none */
-  readonly clean?: readonly string[];
+  readonly clean?: string[];
+}
+
+/** Owner and name pattern of an OS's official AMI, for an `aws_ami` lookup, and its root device name (launch templates map it). */
+export interface AmiLookup {
+  readonly owner: string;
+  readonly namePattern: string;
+  readonly rootDeviceName: string;
+}
+
+/** The nftables package and its command. */
+export interface NftablesPackage {
+  readonly package: string;
+  readonly binary: string;
 }
 
 /** An operating system release: what it ships and where it puts things. */
@@ -26,18 +39,30 @@ export interface OsRelease {
   /** Container base image, pinned to a release tag. */
   readonly dockerImage: string;
   /** Owner and name pattern of the official AMI, for an `aws_ami` lookup, and its root device name (launch templates map it). */
-  readonly ami: { readonly owner: string; readonly namePattern: string; readonly rootDeviceName: string };
+  readonly ami: AmiLookup;
   /** Python minor versions the distro packages, each with its interpreter path. */
-  readonly pythons: Readonly<Record<string, string>>;
+  readonly pythons: Record<string, string>;
   /** Packages that give each Python a working `-m venv`. */
-  readonly pythonPackages: Readonly<Record<string, readonly string[]>>;
+  readonly pythonPackages: Record<string, string[]>;
   /** Packages needed to compile C extensions (mod_wsgi by pip) against each Python. */
-  readonly pythonDevPackages: Readonly<Record<string, readonly string[]>>;
+  readonly pythonDevPackages: Record<string, string[]>;
   readonly packageManager: PackageManager;
   /** The no-login shell for system users. */
   readonly noLoginShell: string;
   /** The nftables package and its command (per-user firewall rules, e.g. keeping apps off the instance metadata service). */
-  readonly nftables: { readonly package: string; readonly binary: string };
+  readonly nftables: NftablesPackage;
+}
+
+/**
+ * The catalogue's types are mutable (jsii has no readonly arrays or records), so
+ * its shared values are frozen instead: a site cannot change another's distro facts.
+ */
+function frozen<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.values(value).forEach(frozen);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 const NFTABLES = { package: 'nftables', binary: '/usr/sbin/nft' };
@@ -100,13 +125,13 @@ export interface ApacheLayout {
   /** Directory the site's virtual host file is installed to. */
   readonly siteConfDir: string;
   /** Command (argv prefix) enabling modules by name; undefined where the distro loads them all. */
-  readonly enableModules?: readonly string[];
+  readonly enableModules?: string[];
   /** Command (argv prefix) enabling a config file of serverConfDir by name (without .conf). */
-  readonly enableConf?: readonly string[];
+  readonly enableConf?: string[];
   /** Command (argv prefix) enabling a site file of siteConfDir by name (without .conf). */
-  readonly enableSite?: readonly string[];
+  readonly enableSite?: string[];
   /** Commands that take the distro's default site or welcome page out of service; failures are ignored. */
-  readonly defaultSiteOff: readonly (readonly string[])[];
+  readonly defaultSiteOff: string[][];
   /** File holding the `Listen` directives. */
   readonly listenFile: string;
   /** true: the file holds only Listen lines and is rewritten whole; false: its Listen line is edited in place. */
@@ -117,12 +142,12 @@ export interface ApacheLayout {
   /** WSGISocketPrefix: the directory must exist and be writable by Apache's parent. */
   readonly socketPrefix: string;
   /** Apache packages needed to compile mod_wsgi with pip. */
-  readonly devPackages: readonly string[];
+  readonly devPackages: string[];
   /**
    * Apache in the foreground as PID 1 of a container, so `docker stop` (SIGWINCH:
    * graceful stop) reaches it; a shell wrapper such as apache2ctl would swallow it.
    */
-  readonly foregroundCommand: readonly string[];
+  readonly foregroundCommand: string[];
   /** What HTTPS on the host needs; undefined where the catalog does not cover it yet. */
   readonly tls?: ApacheTlsLayout;
 }
@@ -130,14 +155,14 @@ export interface ApacheLayout {
 /** A distro's facts for HTTPS served by Apache itself. */
 export interface ApacheTlsLayout {
   /** Packages beyond Apache's own (mod_ssl and mod_md ship in Debian's apache2). */
-  readonly packages: readonly string[];
+  readonly packages: string[];
   /** Modules to enable by name: TLS, the ACME client, the HTTP->HTTPS redirect. */
-  readonly modules: readonly string[];
+  readonly modules: string[];
   /** mod_md's store: ACME account, keys, certificates; `staging/` holds renewals not yet active. */
   readonly mdStoreDir: string;
 }
 
-const DEBIAN_APACHE: ApacheLayout = {
+const DEBIAN_APACHE: ApacheLayout = frozen({
   package: 'apache2',
   binary: 'apache2',
   ctl: 'apache2ctl',
@@ -161,9 +186,9 @@ const DEBIAN_APACHE: ApacheLayout = {
   // a2enmod ssl also enables socache_shmcb, which Debian's ssl.conf uses for the session cache.
   // mod_md's default store is "md" under ServerRoot (/etc/apache2); written out so the recipe knows it.
   tls: { packages: [], modules: ['ssl', 'md', 'rewrite'], mdStoreDir: '/etc/apache2/md' },
-};
+});
 
-const RHEL_APACHE: ApacheLayout = {
+const RHEL_APACHE: ApacheLayout = frozen({
   package: 'httpd',
   binary: 'httpd',
   ctl: 'apachectl',
@@ -180,46 +205,46 @@ const RHEL_APACHE: ApacheLayout = {
   socketPrefix: '/run/httpd/wsgi',
   devPackages: ['httpd-devel', 'gcc', 'redhat-rpm-config'],
   foregroundCommand: ['/usr/sbin/httpd', '-D', 'FOREGROUND'],
-};
+});
 
 /** Operating system releases known to the catalog. */
 export class OperatingSystem {
-  public static readonly DEBIAN_12: OsRelease = {
+  public static readonly DEBIAN_12: OsRelease = frozen({
     id: 'debian-12', displayName: 'Debian 12 (bookworm)', family: OsFamily.DEBIAN,
     dockerImage: 'debian:12-slim',
     ami: { owner: '136693071363', namePattern: 'debian-12-amd64-*', rootDeviceName: '/dev/xvda' },
     ...debianPythons('3.11'),
-  };
-  public static readonly DEBIAN_13: OsRelease = {
+  });
+  public static readonly DEBIAN_13: OsRelease = frozen({
     id: 'debian-13', displayName: 'Debian 13 (trixie)', family: OsFamily.DEBIAN,
     dockerImage: 'debian:13-slim',
     ami: { owner: '136693071363', namePattern: 'debian-13-amd64-*', rootDeviceName: '/dev/xvda' },
     ...debianPythons('3.13'),
-  };
-  public static readonly UBUNTU_22_04: OsRelease = {
+  });
+  public static readonly UBUNTU_22_04: OsRelease = frozen({
     id: 'ubuntu-22.04', displayName: 'Ubuntu 22.04 LTS', family: OsFamily.DEBIAN,
     dockerImage: 'ubuntu:22.04',
     ami: { owner: '099720109477', namePattern: 'ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*', rootDeviceName: '/dev/sda1' },
     ...debianPythons('3.10'),
-  };
-  public static readonly UBUNTU_24_04: OsRelease = {
+  });
+  public static readonly UBUNTU_24_04: OsRelease = frozen({
     id: 'ubuntu-24.04', displayName: 'Ubuntu 24.04 LTS', family: OsFamily.DEBIAN,
     dockerImage: 'ubuntu:24.04',
     ami: { owner: '099720109477', namePattern: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*', rootDeviceName: '/dev/sda1' },
     ...debianPythons('3.12'),
-  };
-  public static readonly RHEL_9: OsRelease = {
+  });
+  public static readonly RHEL_9: OsRelease = frozen({
     id: 'rhel-9', displayName: 'RHEL 9 family (Rocky, Alma)', family: OsFamily.RHEL,
     dockerImage: 'rockylinux:9',
     ami: { owner: '309956199498', namePattern: 'RHEL-9.*_HVM-*-x86_64-*', rootDeviceName: '/dev/sda1' },
     ...rhelPythons('3.9', '3.11', '3.12'),
-  };
-  public static readonly AMAZON_LINUX_2023: OsRelease = {
+  });
+  public static readonly AMAZON_LINUX_2023: OsRelease = frozen({
     id: 'al2023', displayName: 'Amazon Linux 2023', family: OsFamily.RHEL,
     dockerImage: 'amazonlinux:2023',
     ami: { owner: '137112412989', namePattern: 'al2023-ami-2023.*-x86_64', rootDeviceName: '/dev/xvda' },
     ...rhelPythons('3.9', '3.11'),
-  };
+  });
 }
 
 /** Options for a platform whose mod_wsgi is built with pip against a chosen Python. */
@@ -249,10 +274,10 @@ export class Platform {
   public static readonly RHEL_9_PYTHON_3_11 = new Platform(OperatingSystem.RHEL_9, RHEL_APACHE, ModWsgiSource.DISTRO_PACKAGE, 'python3.11-mod_wsgi', '4.9.4', '3.11');
 
   /** All distro-package platforms in the catalog. */
-  public static readonly ALL: readonly Platform[] = [
+  public static readonly ALL: Platform[] = Object.freeze([
     Platform.DEBIAN_12, Platform.DEBIAN_13, Platform.UBUNTU_22_04, Platform.UBUNTU_24_04,
     Platform.RHEL_9, Platform.RHEL_9_PYTHON_3_11,
-  ];
+  ]) as Platform[];
 
   /** mod_wsgi compiled by pip against a chosen Python; works on any catalogued OS. */
   public static pipModWsgi(options: PipModWsgiOptions): Platform {
