@@ -53,18 +53,6 @@ export interface OsRelease {
   readonly nftables: NftablesPackage;
 }
 
-/**
- * The catalogue's types are mutable (jsii has no readonly arrays or records), so
- * its shared values are frozen instead: a site cannot change another's distro facts.
- */
-function frozen<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.values(value).forEach(frozen);
-    Object.freeze(value);
-  }
-  return value;
-}
-
 const NFTABLES = { package: 'nftables', binary: '/usr/sbin/nft' };
 
 const APT: PackageManager = {
@@ -162,7 +150,7 @@ export interface ApacheTlsLayout {
   readonly mdStoreDir: string;
 }
 
-const DEBIAN_APACHE: ApacheLayout = frozen({
+const DEBIAN_APACHE: ApacheLayout = {
   package: 'apache2',
   binary: 'apache2',
   ctl: 'apache2ctl',
@@ -186,9 +174,9 @@ const DEBIAN_APACHE: ApacheLayout = frozen({
   // a2enmod ssl also enables socache_shmcb, which Debian's ssl.conf uses for the session cache.
   // mod_md's default store is "md" under ServerRoot (/etc/apache2); written out so the recipe knows it.
   tls: { packages: [], modules: ['ssl', 'md', 'rewrite'], mdStoreDir: '/etc/apache2/md' },
-});
+};
 
-const RHEL_APACHE: ApacheLayout = frozen({
+const RHEL_APACHE: ApacheLayout = {
   package: 'httpd',
   binary: 'httpd',
   ctl: 'apachectl',
@@ -205,46 +193,46 @@ const RHEL_APACHE: ApacheLayout = frozen({
   socketPrefix: '/run/httpd/wsgi',
   devPackages: ['httpd-devel', 'gcc', 'redhat-rpm-config'],
   foregroundCommand: ['/usr/sbin/httpd', '-D', 'FOREGROUND'],
-});
+};
 
 /** Operating system releases known to the catalog. */
 export class OperatingSystem {
-  public static readonly DEBIAN_12: OsRelease = frozen({
+  public static readonly DEBIAN_12: OsRelease = {
     id: 'debian-12', displayName: 'Debian 12 (bookworm)', family: OsFamily.DEBIAN,
     dockerImage: 'debian:12-slim',
     ami: { owner: '136693071363', namePattern: 'debian-12-amd64-*', rootDeviceName: '/dev/xvda' },
     ...debianPythons('3.11'),
-  });
-  public static readonly DEBIAN_13: OsRelease = frozen({
+  };
+  public static readonly DEBIAN_13: OsRelease = {
     id: 'debian-13', displayName: 'Debian 13 (trixie)', family: OsFamily.DEBIAN,
     dockerImage: 'debian:13-slim',
     ami: { owner: '136693071363', namePattern: 'debian-13-amd64-*', rootDeviceName: '/dev/xvda' },
     ...debianPythons('3.13'),
-  });
-  public static readonly UBUNTU_22_04: OsRelease = frozen({
+  };
+  public static readonly UBUNTU_22_04: OsRelease = {
     id: 'ubuntu-22.04', displayName: 'Ubuntu 22.04 LTS', family: OsFamily.DEBIAN,
     dockerImage: 'ubuntu:22.04',
     ami: { owner: '099720109477', namePattern: 'ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*', rootDeviceName: '/dev/sda1' },
     ...debianPythons('3.10'),
-  });
-  public static readonly UBUNTU_24_04: OsRelease = frozen({
+  };
+  public static readonly UBUNTU_24_04: OsRelease = {
     id: 'ubuntu-24.04', displayName: 'Ubuntu 24.04 LTS', family: OsFamily.DEBIAN,
     dockerImage: 'ubuntu:24.04',
     ami: { owner: '099720109477', namePattern: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*', rootDeviceName: '/dev/sda1' },
     ...debianPythons('3.12'),
-  });
-  public static readonly RHEL_9: OsRelease = frozen({
+  };
+  public static readonly RHEL_9: OsRelease = {
     id: 'rhel-9', displayName: 'RHEL 9 family (Rocky, Alma)', family: OsFamily.RHEL,
     dockerImage: 'rockylinux:9',
     ami: { owner: '309956199498', namePattern: 'RHEL-9.*_HVM-*-x86_64-*', rootDeviceName: '/dev/sda1' },
     ...rhelPythons('3.9', '3.11', '3.12'),
-  });
-  public static readonly AMAZON_LINUX_2023: OsRelease = frozen({
+  };
+  public static readonly AMAZON_LINUX_2023: OsRelease = {
     id: 'al2023', displayName: 'Amazon Linux 2023', family: OsFamily.RHEL,
     dockerImage: 'amazonlinux:2023',
     ami: { owner: '137112412989', namePattern: 'al2023-ami-2023.*-x86_64', rootDeviceName: '/dev/xvda' },
     ...rhelPythons('3.9', '3.11'),
-  });
+  };
 }
 
 /** Options for a platform whose mod_wsgi is built with pip against a chosen Python. */
@@ -274,10 +262,10 @@ export class Platform {
   public static readonly RHEL_9_PYTHON_3_11 = new Platform(OperatingSystem.RHEL_9, RHEL_APACHE, ModWsgiSource.DISTRO_PACKAGE, 'python3.11-mod_wsgi', '4.9.4', '3.11');
 
   /** All distro-package platforms in the catalog. */
-  public static readonly ALL: Platform[] = Object.freeze([
+  public static readonly ALL: Platform[] = [
     Platform.DEBIAN_12, Platform.DEBIAN_13, Platform.UBUNTU_22_04, Platform.UBUNTU_24_04,
     Platform.RHEL_9, Platform.RHEL_9_PYTHON_3_11,
-  ]) as Platform[];
+  ];
 
   /** mod_wsgi compiled by pip against a chosen Python; works on any catalogued OS. */
   public static pipModWsgi(options: PipModWsgiOptions): Platform {
