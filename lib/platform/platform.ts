@@ -112,11 +112,11 @@ export interface ApacheLayout {
   readonly serverConfDir: string;
   /** Directory the site's virtual host file is installed to. */
   readonly siteConfDir: string;
-  /** Command (argv prefix) enabling modules by name; undefined where the distro loads them all. */
+  /** Command (argv prefix) enabling modules by name. @default - none: the distro loads them all */
   readonly enableModules?: string[];
-  /** Command (argv prefix) enabling a config file of serverConfDir by name (without .conf). */
+  /** Command (argv prefix) enabling a config file of serverConfDir by name (without .conf). @default - none: every file there is loaded */
   readonly enableConf?: string[];
-  /** Command (argv prefix) enabling a site file of siteConfDir by name (without .conf). */
+  /** Command (argv prefix) enabling a site file of siteConfDir by name (without .conf). @default - none: every file there is loaded */
   readonly enableSite?: string[];
   /** Commands that take the distro's default site or welcome page out of service; failures are ignored. */
   readonly defaultSiteOff: string[][];
@@ -136,7 +136,7 @@ export interface ApacheLayout {
    * graceful stop) reaches it; a shell wrapper such as apache2ctl would swallow it.
    */
   readonly foregroundCommand: string[];
-  /** What HTTPS on the host needs; undefined where the catalog does not cover it yet. */
+  /** What HTTPS on the host needs. @default - none: the catalog does not cover HTTPS on this distro yet */
   readonly tls?: ApacheTlsLayout;
 }
 

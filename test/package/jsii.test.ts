@@ -23,7 +23,13 @@ function jsiiBuild(args: string[]): string {
   }
 }
 
-interface AssemblyType { readonly kind: string; readonly datatype?: boolean; readonly locationInModule?: { readonly filename: string } }
+interface AssemblyProperty { readonly name: string; readonly optional?: boolean; readonly docs?: { readonly default?: string } }
+interface AssemblyType {
+  readonly kind: string;
+  readonly datatype?: boolean;
+  readonly locationInModule?: { readonly filename: string };
+  readonly properties?: AssemblyProperty[];
+}
 
 function assemblyTypes(dir: string): Record<string, AssemblyType> {
   return JSON.parse(fs.readFileSync(path.join(dir, '.jsii'), 'utf8')).types;
@@ -66,6 +72,13 @@ describe('the jsii assembly', () => {
       .filter(([, t]) => /^lib\/(conf|provision|local|private)\//.test(t.locationInModule?.filename ?? ''))
       .map(([fqn]) => fqn);
     expect(internal).toEqual([]);
+  });
+
+  test('documents a @default for every optional prop of every struct', () => {
+    const missing = Object.entries(assemblyTypes(out()))
+      .filter(([, t]) => t.datatype)
+      .flatMap(([fqn, t]) => (t.properties ?? []).filter((p) => p.optional && !p.docs?.default).map((p) => `${fqn}.${p.name}`));
+    expect(missing).toEqual([]);
   });
 
   test('has no union types (house rule; jsii would accept unions of primitives and classes)', () => {
