@@ -54,6 +54,9 @@ const project = new typescript.TypeScriptProject({
     'jsii-rosetta@5.9.63',
     'jsii-pacmak@1.140.0',
     'jsii-docgen@10.12.6',
+    // The kernel behind every jsii language runtime, to drive the assembly as Python
+    // does (test/package/jsii.test.ts); 1.22.0 is the only version on this registry.
+    '@jsii/kernel@1.22.0',
   ],
   jest: true,
   jestOptions: {

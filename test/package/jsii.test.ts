@@ -170,6 +170,33 @@ describe('the Python package (jsii-pacmak)', () => {
     expect(pythonClasses(path.join(pkg, 'docker', '__init__.py'))).toEqual(expect.arrayContaining(['DockerHost']));
   });
 
+  test('works through the jsii kernel as a Python program drives it: constructs, statics, errors, synth', () => {
+    // GIVEN the assembly tarball pacmak bundled into the Python package, and constructs and cdktf packed
+    const tarballs = path.join(scratch, 'tarballs');
+    fs.mkdirSync(tarballs);
+    for (const dep of ['constructs', 'cdktf']) {
+      execFileSync('npm', ['pack', '--silent', '--pack-destination', tarballs, path.join(ROOT, 'node_modules', dep)], { stdio: 'pipe' });
+    }
+    const tgz = (prefix: string) => path.join(tarballs, fs.readdirSync(tarballs).find((f) => f.startsWith(`${prefix}-`))!);
+    const assembly = path.join(python(), 'src', 'cdktf_apache_wsgi', '_jsii', 'cdktf-apache-wsgi@0.1.0.jsii.tgz');
+    const synthOut = path.join(scratch, 'kernel-synth');
+
+    // WHEN a session creates a site with one app, reads the catalogue, provokes a ValidationError and synthesizes
+    const output = execFileSync('node', [path.join(__dirname, 'jsii-kernel-session.js'), tgz('constructs'), tgz('cdktf'), assembly,
+      path.join(ROOT, 'examples', 'apps', 'hello'), synthOut], {
+      encoding: 'utf8', timeout: JSII_TIMEOUT_MS, env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') },
+    });
+    const session = JSON.parse(output);
+
+    // THEN every call crossed the boundary and the Apache config was written
+    expect(session.osId).toBe('debian-12');
+    expect(session.platforms).toBeGreaterThan(1);
+    expect(session.headerMaxSec).toBe(30);
+    expect(session.daemonGroups).toBe(1);
+    expect(session.validationError).toMatch(/^hello\/Site\/Bad: threads 0 is invalid; expected an integer from 1 to 512/);
+    expect(session.siteConf).toMatch(/^\s*WSGIDaemonProcess hello .*processes=2 threads=5/m);
+  }, JSII_TIMEOUT_MS);
+
   test('depends on cdktf, constructs and both providers (Python has no optional peers)', () => {
     const setup = fs.readFileSync(path.join(python(), 'setup.py'), 'utf8');
     const requires = JSON.parse(/"install_requires": (\[[^\]]*\])/.exec(setup)![1]) as string[];
