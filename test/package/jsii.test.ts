@@ -97,6 +97,14 @@ test('API.md is the jsii-docgen output of the current API (else run `npx projen 
   expect(first).toBeUndefined();
 });
 
+test("the README's pinned versions include the jsii toolchain's", () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const pins = /Pinned versions \(package\.json\):([\s\S]*?)\n\n/.exec(readme)?.[1].replace(/\s+/g, ' ') ?? '';
+  const stated = ['jsii', 'jsii-rosetta', 'jsii-pacmak', 'jsii-docgen', '@jsii/kernel'].map((name) => `\`${name}\` ${pkg.devDependencies[name]}`);
+  expect(stated.filter((pin) => !pins.includes(pin))).toEqual([]);
+});
+
 describe('the jsii entry point (lib/jsii.ts)', () => {
   // jsii drops exported functions and constants silently and widens string literal
   // unions to string: both would vanish from the other languages' API unnoticed.
