@@ -120,6 +120,8 @@ function main(argv) {
     'jsii.ts': `${fs.readFileSync(path.join(ROOT, 'lib', 'jsii.ts'), 'utf8')}export * from './jsii-probe';\n`,
   };
   compile(out, extra);
+  const types = Object.keys(JSON.parse(fs.readFileSync(path.join(out, '.jsii'), 'utf8')).types).length;
+  console.error(`jsii assembly: ${path.relative(process.cwd(), path.join(out, '.jsii'))} (${types} types)`);
   if (argv.includes('--docgen')) {
     fs.copyFileSync(docgen(out), path.join(ROOT, 'API.md'));
     console.error('API.md written');
