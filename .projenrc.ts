@@ -49,6 +49,14 @@ const project = new typescript.TypeScriptProject({
     'ts-node@^10.9.2',
     '@types/node@^20',
     'fast-check@^3',
+    // jsii toolchain (Python bindings): see lib/jsii.ts and the jsii tasks below.
+    'jsii@5.9.50',
+    'jsii-rosetta@5.9.63',
+    'jsii-pacmak@1.140.0',
+    'jsii-docgen@10.12.6',
+    // The kernel behind every jsii language runtime, to drive the assembly as Python
+    // does (test/package/jsii.test.ts); 1.22.0 is the only version on this registry.
+    '@jsii/kernel@1.22.0',
   ],
   jest: true,
   jestOptions: {
@@ -62,6 +70,8 @@ const project = new typescript.TypeScriptProject({
     },
   },
   tsconfig: {
+    // lib/jsii.ts is the jsii assembly's entry point (scripts/jsii.js), not the npm package's.
+    exclude: ['lib/jsii.ts'],
     compilerOptions: {
       target: 'ES2022',
       lib: ['es2022'],
@@ -73,7 +83,7 @@ const project = new typescript.TypeScriptProject({
     include: ['examples/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
     compilerOptions: {},
   },
-  gitignore: ['/node_modules', '/cdktf.out/', '/.gen/', '*.tfstate*', '.terraform/', '/.serve/', '/out/', '/scratch/'],
+  gitignore: ['/node_modules', '/cdktf.out/', '/.gen/', '*.tfstate*', '.terraform/', '/.serve/', '/out/', '/scratch/', '/.jsii-build/'],
 });
 
 // The README's main command: synthesize every example stack into cdktf.out/.
@@ -141,6 +151,25 @@ project.eslint?.addOverride({
     'import/no-extraneous-dependencies': 'off',
     '@stylistic/max-len': 'off',
   },
+});
+
+// ---- Other languages (jsii) ----
+// The jsii assembly is built in .jsii-build/ from lib/jsii.ts (scripts/jsii.js says
+// why there), so dist/ and the npm package's optional peers are unchanged.
+// test/package/jsii.test.ts runs the compile and the Python generation in `npm test`.
+// (The dev tsconfig still type-checks and lints lib/jsii.ts.)
+project.tsconfigDev.file.addOverride('exclude', ['node_modules']);
+project.addTask('jsii', {
+  description: 'Compile the jsii assembly (.jsii-build/.jsii); fails on any jsii error or warning',
+  exec: 'node scripts/jsii.js',
+});
+project.addTask('docgen', {
+  description: 'Write API.md from the jsii assembly (jsii-docgen)',
+  exec: 'node scripts/jsii.js --docgen',
+});
+project.addTask('package:python', {
+  description: 'Generate the Python package source from the jsii assembly (.jsii-build/dist/python)',
+  exec: 'node scripts/jsii.js --python',
 });
 
 // ---- The published package (`npm pack` of a fresh clone) ----

@@ -11,6 +11,7 @@ import type { DaemonGroup } from './daemon-group';
 import { ValidationError } from './errors';
 import { LogLevel } from './log-level';
 import { Platform } from './platform/platform';
+import { isAtOrUnder } from './private/paths';
 import { onStackOutput } from './private/synth-output';
 import { checkConfString, describeValue, checkInt, checkPattern, NAME_EXPECTED, NAME_PATTERN, nameFromId, propError } from './private/validate';
 import { TlsCertificate, TlsOptions, TlsProfile } from './tls';
@@ -26,6 +27,14 @@ export interface RequestReadTimeout {
   readonly bodySec?: number;
   /** @default 500 */
   readonly minRateBytesPerSec?: number;
+}
+
+/** RequestReadTimeout as the site applies it: every value resolved. */
+export interface ResolvedRequestReadTimeout {
+  readonly headerSec: number;
+  readonly headerMaxSec: number;
+  readonly bodySec: number;
+  readonly minRateBytesPerSec: number;
 }
 
 export interface ApacheSiteProps {
@@ -118,17 +127,17 @@ export class ApacheSite extends Construct {
   public readonly platform: Platform;
   public readonly siteName: string;
   public readonly serverName: string;
-  public readonly serverAliases: readonly string[];
+  public readonly serverAliases: string[];
   public readonly serverAdmin?: string;
   public readonly port: number;
   public readonly restrictEmbedded: boolean;
   public readonly timeoutSec: number;
   public readonly keepAliveTimeoutSec: number;
   public readonly limitRequestBodyBytes: number;
-  public readonly requestReadTimeout: Required<RequestReadTimeout>;
+  public readonly requestReadTimeout: ResolvedRequestReadTimeout;
   public readonly logLevel: LogLevel;
-  public readonly trustedProxies: readonly string[];
-  public readonly trustedProxyHeaders: readonly string[];
+  public readonly trustedProxies: string[];
+  public readonly trustedProxyHeaders: string[];
   public readonly securityHeaders: boolean;
   /** Port of the HTTPS virtual host; undefined when the site has no TLS. */
   public readonly httpsPort?: number;
@@ -205,13 +214,13 @@ export class ApacheSite extends Construct {
   }
 
   /** Daemon process groups of this site, in creation order. */
-  public get daemonGroups(): readonly DaemonGroup[] {
-    return this.groups;
+  public get daemonGroups(): DaemonGroup[] {
+    return [...this.groups];
   }
 
   /** WSGI apps of this site, in creation order. */
-  public get apps(): readonly WsgiApp[] {
-    return this.wsgiApps;
+  public get apps(): WsgiApp[] {
+    return [...this.wsgiApps];
   }
 
   /** MaxRequestWorkers the rendered config uses. */
@@ -274,7 +283,11 @@ export class ApacheSite extends Construct {
     this.wsgiApps.push(app);
   }
 
-  /** The whole site as plain data, the input of every renderer. */
+  /**
+   * The whole site as plain data, the input of every renderer.
+   * TypeScript only (the config layer's spec type).
+   * @jsii ignore
+   */
   public toSpec(): SiteSpec {
     return {
       name: this.siteName,
@@ -302,7 +315,7 @@ export class ApacheSite extends Construct {
   }
 
   /** Virtual environments used by the site's daemon groups, one entry per venv. */
-  public get virtualEnvs(): readonly VirtualEnv[] {
+  public get virtualEnvs(): VirtualEnv[] {
     return [...new Set(this.groups.map((g) => g.virtualEnv))];
   }
 
@@ -311,14 +324,18 @@ export class ApacheSite extends Construct {
     return deployRoot(this.siteName);
   }
 
-  /** Where code, venvs, sockets and logs go on a VM or container of this platform. */
+  /**
+   * Where code, venvs, sockets and logs go on a VM or container of this platform.
+   * TypeScript only: the layout is the config layer's type. @jsii ignore
+   */
   public deployedLayout(overrides: Partial<SiteLayout> = {}): SiteLayout {
     return deployedLayout(this.toSpec(), this.platform.apache, overrides);
   }
 
   /**
    * The Apache config files: `server.conf` (server-wide directives) and
-   * `site.conf` (the virtual host).
+   * `site.conf` (the virtual host). TypeScript only (takes the config layer's layout);
+   * the `render` command writes them for other languages. @jsii ignore
    */
   public renderConfigFiles(layout: SiteLayout = this.deployedLayout()): ConfigFiles {
     return { ...renderSiteConfig(this.toSpec(), layout) };
@@ -406,9 +423,4 @@ function isProxyAddress(value: string): boolean {
     return false;
   }
   return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) >= 1 && Number(prefix) <= (family === 4 ? 32 : 128));
-}
-
-/** True when `p` is `base` or a path below it, segment-wise. */
-export function isAtOrUnder(p: string, base: string): boolean {
-  return base === '/' || p === base || p.startsWith(base.endsWith('/') ? base : `${base}/`);
 }

@@ -54,7 +54,11 @@ export abstract class ContainerSiteHost extends SiteHost {
     });
   }
 
-  /** Files of the build context: Dockerfile plus the bundle under bundle/ (with one script per recipe phase). */
+  /**
+   * Files of the build context: Dockerfile plus the bundle under bundle/ (with one script per recipe phase).
+   * TypeScript only (provisioning layer types).
+   * @jsii ignore
+   */
   public buildContext(): Bundle {
     const options: RecipeOptions = {
       port: this.containerPort, startMode: StartMode.NONE, bundleDir: IMAGE_BUNDLE_DIR, logsToStdout: true,
@@ -87,13 +91,21 @@ export abstract class ContainerSiteHost extends SiteHost {
     return false;
   }
 
-  /** Each daemon group's data directories, where the container has them (a volume is mounted at each). */
+  /**
+   * Each daemon group's data directories, where the container has them (a volume is mounted at each).
+   * TypeScript only (an anonymous object type).
+   * @jsii ignore
+   */
   protected dataDirectories(): { group: string; name: string; path: string }[] {
     const layout = this.site.deployedLayout();
     return this.site.toSpec().groups.flatMap((g) => g.dataDirectories.map((d) => ({ group: g.name, name: d.name, path: `${layout.dataDir}/${g.name}/${d.name}` })));
   }
 
-  /** Every app's health check, against the container's own port. */
+  /**
+   * Every app's health check, against the container's own port.
+   * TypeScript only (provisioning layer types).
+   * @jsii ignore
+   */
   protected healthChecks(): HealthCheck[] {
     return healthChecks(this.site.toSpec(), `http://127.0.0.1:${this.containerPort}`);
   }

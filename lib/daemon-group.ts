@@ -111,8 +111,10 @@ export class DaemonGroup extends Construct {
   /** Every WSGIDaemonProcess option prop with its resolved value; undefined means left out. */
   public readonly options: DaemonProcessOptions;
   private readonly optionArgs: DaemonOptionSpecValue[];
-  public readonly environment: Readonly<Record<string, string>>;
+  public readonly environment: Record<string, string>;
+  /** TypeScript only: the config layer's spec type. @jsii ignore */
   public readonly secrets: readonly SecretSpec[];
+  /** TypeScript only: the config layer's spec type. @jsii ignore */
   public readonly dataDirectories: readonly DataDirectorySpec[];
   private readonly groupApps: WsgiApp[] = [];
 
@@ -200,8 +202,8 @@ export class DaemonGroup extends Construct {
   }
 
   /** Apps delegated to this group. */
-  public get apps(): readonly WsgiApp[] {
-    return this.groupApps;
+  public get apps(): WsgiApp[] {
+    return [...this.groupApps];
   }
 
   /** @internal called by WsgiApp's constructor */
@@ -252,6 +254,10 @@ export class DaemonGroup extends Construct {
     return (this.resolvedProcesses ?? 1) * this.threads;
   }
 
+  /**
+   * TypeScript only (the config layer's spec type).
+   * @jsii ignore
+   */
   public toSpec(): DaemonGroupSpec {
     return {
       name: this.name,

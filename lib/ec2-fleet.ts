@@ -79,11 +79,15 @@ export class Ec2Fleet extends SiteHost {
   public readonly launchTemplate: LaunchTemplate;
   public readonly autoScalingGroup: AutoscalingGroup;
   public readonly securityGroup: SecurityGroup;
+  /**
+   * TypeScript only (an internal construct).
+   * @jsii ignore
+   */
   public readonly bundleObject: SiteBundleObject;
   public readonly bundleDir: string;
   public readonly url: TerraformOutput;
   /** CIDR blocks of the load balancer's subnets: the site's trusted proxies. */
-  public readonly proxyCidrs: readonly string[];
+  public readonly proxyCidrs: string[];
   private readonly blockMetadata: boolean;
 
   constructor(scope: Construct, id: string, props: Ec2FleetProps) {
@@ -206,7 +210,11 @@ export class Ec2Fleet extends SiteHost {
     return this.bundleObject.userData(this.site.siteName, this.bundleDir, this.site.toSpec().apps.some((a) => a.releaseCommands.length > 0));
   }
 
-  /** The site behind the load balancer: its subnets are trusted proxies, so apps see https and the client's address. */
+  /**
+   * The site behind the load balancer: its subnets are trusted proxies, so apps see https and the client's address.
+   * TypeScript only (provisioning layer types).
+   * @jsii ignore
+   */
   protected provisionInput(): ProvisionInput {
     return behindLoadBalancer(super.provisionInput(), this.proxyCidrs);
   }

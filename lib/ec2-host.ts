@@ -78,6 +78,10 @@ export class Ec2Host extends SiteHost {
   public readonly securityGroup: SecurityGroup;
   public readonly role: IamRole;
   public readonly elasticIp: Eip;
+  /**
+   * TypeScript only (an internal construct).
+   * @jsii ignore
+   */
   public readonly bundleObject: SiteBundleObject;
   public readonly url: TerraformOutput;
   /** Directory the bundle is unpacked to on the instance. */

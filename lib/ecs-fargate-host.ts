@@ -121,7 +121,7 @@ export class EcsFargateHost extends ContainerSiteHost {
   public readonly imageUri: string;
   public readonly url: TerraformOutput;
   /** CIDR blocks of the load balancer's subnets: the site's trusted proxies. */
-  public readonly proxyCidrs: readonly string[];
+  public readonly proxyCidrs: string[];
   private readonly allowAppsTaskRole: boolean;
 
   constructor(scope: Construct, id: string, props: EcsFargateHostProps) {
@@ -305,7 +305,11 @@ export class EcsFargateHost extends ContainerSiteHost {
     return this.allowAppsTaskRole;
   }
 
-  /** The site behind the load balancer: its subnets are trusted proxies, so apps see https and the client's address. */
+  /**
+   * The site behind the load balancer: its subnets are trusted proxies, so apps see https and the client's address.
+   * TypeScript only (provisioning layer types).
+   * @jsii ignore
+   */
   protected provisionInput(): ProvisionInput {
     return behindLoadBalancer(super.provisionInput(), this.proxyCidrs);
   }

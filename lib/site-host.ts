@@ -26,17 +26,29 @@ export abstract class SiteHost extends Construct {
     this.site = props.site;
   }
 
-  /** The bundle this host ships; rendered at synth, after every app was added. */
+  /**
+   * The bundle this host ships; rendered at synth, after every app was added.
+   * TypeScript only (provisioning layer types).
+   * @jsii ignore
+   */
   protected bundle(options: BundleOptions): Bundle {
     return siteBundle(this.provisionInput(), options);
   }
 
-  /** The site as the provisioning layer takes it; a host that sits behind a proxy adds it to the trusted proxies. */
+  /**
+   * The site as the provisioning layer takes it; a host that sits behind a proxy adds it to the trusted proxies.
+   * TypeScript only (provisioning layer types).
+   * @jsii ignore
+   */
   protected provisionInput(): ProvisionInput {
     return provisionInputOf(this.site);
   }
 
-  /** The recipe inside that bundle, as data. */
+  /**
+   * The recipe inside that bundle, as data.
+   * TypeScript only (provisioning layer types).
+   * @jsii ignore
+   */
   protected recipe(options: RecipeOptions): Recipe {
     return buildRecipe(this.provisionInput(), options);
   }

@@ -61,8 +61,8 @@ const PINNED = /^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]+\])?\s*===?\s*[A-Z
 export class VirtualEnv extends Construct {
   public readonly venvName: string;
   public readonly requirementsFile?: string;
-  public readonly requirements: readonly string[];
-  public readonly localPackages: readonly string[];
+  public readonly requirements: string[];
+  public readonly localPackages: string[];
   /** The Python X.Y asked for, or undefined to follow the platform. */
   public readonly pythonVersion?: string;
   public readonly systemSitePackages: boolean;
@@ -110,7 +110,11 @@ export class VirtualEnv extends Construct {
     }
   }
 
-  /** The venv as plain data, for the provisioning layer and the local runner. */
+  /**
+   * The venv as plain data, for the provisioning layer and the local runner.
+   * TypeScript only (the config layer's spec type).
+   * @jsii ignore
+   */
   public toSpec(): VenvSpec {
     return {
       name: this.venvName,

@@ -1,13 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
-import { ApacheSite, isAtOrUnder } from './apache-site';
+import { ApacheSite } from './apache-site';
 import { AppSecret } from './app-secret';
 import { ApplicationGroup } from './application-group';
 import { AppSpec, SecretSpec, StaticFilesSpec } from './conf/site-spec';
 import { DaemonGroup } from './daemon-group';
 import { checkCommands, checkEnvironment, checkSecrets } from './private/environment';
-import { checkExistingPath } from './private/paths';
+import { checkExistingPath, isAtOrUnder } from './private/paths';
 import { checkConfString, checkInt, checkPattern, NAME_EXPECTED, NAME_PATTERN, nameFromId, propError } from './private/validate';
 
 export interface StaticFiles {
@@ -141,14 +141,15 @@ export class WsgiApp extends Construct {
   public readonly source: string;
   public readonly scriptFile?: string;
   public readonly entryPoint?: string;
-  public readonly pythonPaths: readonly string[];
-  public readonly environment: Readonly<Record<string, string>>;
+  public readonly pythonPaths: string[];
+  public readonly environment: Record<string, string>;
+  /** TypeScript only: the config layer's spec type. @jsii ignore */
   public readonly secrets: readonly SecretSpec[];
-  public readonly buildCommands: readonly (readonly string[])[];
-  public readonly releaseCommands: readonly (readonly string[])[];
+  public readonly buildCommands: string[][];
+  public readonly releaseCommands: string[][];
   public readonly daemonGroup?: DaemonGroup;
   public readonly applicationGroup: ApplicationGroup;
-  public readonly staticFiles: readonly StaticFiles[];
+  public readonly staticFiles: StaticFiles[];
   public readonly passAuthorization: boolean;
   public readonly threadSafe: boolean;
   public readonly callableObject: string;
@@ -232,6 +233,10 @@ export class WsgiApp extends Construct {
     this.daemonGroup?._addApp(this);
   }
 
+  /**
+   * TypeScript only (the config layer's spec type).
+   * @jsii ignore
+   */
   public toSpec(): AppSpec {
     const group = this.daemonGroup;
     return {

@@ -11,11 +11,24 @@ export enum OsFamily {
 /** How an OS installs packages: argv prefixes the recipe runs. */
 export interface PackageManager {
   /** Refreshes the package lists before installing. @default - none needed */
-  readonly refresh?: readonly string[];
+  readonly refresh?: string[];
   /** Installs packages non-interactively; the package names are appended. */
-  readonly install: readonly string[];
+  readonly install: string[];
   /** Removes caches the install left behind (smaller images). @default - none */
-  readonly clean?: readonly string[];
+  readonly clean?: string[];
+}
+
+/** Owner and name pattern of an OS's official AMI, for an `aws_ami` lookup, and its root device name (launch templates map it). */
+export interface AmiLookup {
+  readonly owner: string;
+  readonly namePattern: string;
+  readonly rootDeviceName: string;
+}
+
+/** The nftables package and its command. */
+export interface NftablesPackage {
+  readonly package: string;
+  readonly binary: string;
 }
 
 /** An operating system release: what it ships and where it puts things. */
@@ -26,18 +39,18 @@ export interface OsRelease {
   /** Container base image, pinned to a release tag. */
   readonly dockerImage: string;
   /** Owner and name pattern of the official AMI, for an `aws_ami` lookup, and its root device name (launch templates map it). */
-  readonly ami: { readonly owner: string; readonly namePattern: string; readonly rootDeviceName: string };
+  readonly ami: AmiLookup;
   /** Python minor versions the distro packages, each with its interpreter path. */
-  readonly pythons: Readonly<Record<string, string>>;
+  readonly pythons: Record<string, string>;
   /** Packages that give each Python a working `-m venv`. */
-  readonly pythonPackages: Readonly<Record<string, readonly string[]>>;
+  readonly pythonPackages: Record<string, string[]>;
   /** Packages needed to compile C extensions (mod_wsgi by pip) against each Python. */
-  readonly pythonDevPackages: Readonly<Record<string, readonly string[]>>;
+  readonly pythonDevPackages: Record<string, string[]>;
   readonly packageManager: PackageManager;
   /** The no-login shell for system users. */
   readonly noLoginShell: string;
   /** The nftables package and its command (per-user firewall rules, e.g. keeping apps off the instance metadata service). */
-  readonly nftables: { readonly package: string; readonly binary: string };
+  readonly nftables: NftablesPackage;
 }
 
 const NFTABLES = { package: 'nftables', binary: '/usr/sbin/nft' };
@@ -99,14 +112,14 @@ export interface ApacheLayout {
   readonly serverConfDir: string;
   /** Directory the site's virtual host file is installed to. */
   readonly siteConfDir: string;
-  /** Command (argv prefix) enabling modules by name; undefined where the distro loads them all. */
-  readonly enableModules?: readonly string[];
-  /** Command (argv prefix) enabling a config file of serverConfDir by name (without .conf). */
-  readonly enableConf?: readonly string[];
-  /** Command (argv prefix) enabling a site file of siteConfDir by name (without .conf). */
-  readonly enableSite?: readonly string[];
+  /** Command (argv prefix) enabling modules by name. @default - none: the distro loads them all */
+  readonly enableModules?: string[];
+  /** Command (argv prefix) enabling a config file of serverConfDir by name (without .conf). @default - none: every file there is loaded */
+  readonly enableConf?: string[];
+  /** Command (argv prefix) enabling a site file of siteConfDir by name (without .conf). @default - none: every file there is loaded */
+  readonly enableSite?: string[];
   /** Commands that take the distro's default site or welcome page out of service; failures are ignored. */
-  readonly defaultSiteOff: readonly (readonly string[])[];
+  readonly defaultSiteOff: string[][];
   /** File holding the `Listen` directives. */
   readonly listenFile: string;
   /** true: the file holds only Listen lines and is rewritten whole; false: its Listen line is edited in place. */
@@ -117,22 +130,22 @@ export interface ApacheLayout {
   /** WSGISocketPrefix: the directory must exist and be writable by Apache's parent. */
   readonly socketPrefix: string;
   /** Apache packages needed to compile mod_wsgi with pip. */
-  readonly devPackages: readonly string[];
+  readonly devPackages: string[];
   /**
    * Apache in the foreground as PID 1 of a container, so `docker stop` (SIGWINCH:
    * graceful stop) reaches it; a shell wrapper such as apache2ctl would swallow it.
    */
-  readonly foregroundCommand: readonly string[];
-  /** What HTTPS on the host needs; undefined where the catalog does not cover it yet. */
+  readonly foregroundCommand: string[];
+  /** What HTTPS on the host needs. @default - none: the catalog does not cover HTTPS on this distro yet */
   readonly tls?: ApacheTlsLayout;
 }
 
 /** A distro's facts for HTTPS served by Apache itself. */
 export interface ApacheTlsLayout {
   /** Packages beyond Apache's own (mod_ssl and mod_md ship in Debian's apache2). */
-  readonly packages: readonly string[];
+  readonly packages: string[];
   /** Modules to enable by name: TLS, the ACME client, the HTTP->HTTPS redirect. */
-  readonly modules: readonly string[];
+  readonly modules: string[];
   /** mod_md's store: ACME account, keys, certificates; `staging/` holds renewals not yet active. */
   readonly mdStoreDir: string;
 }
@@ -249,7 +262,7 @@ export class Platform {
   public static readonly RHEL_9_PYTHON_3_11 = new Platform(OperatingSystem.RHEL_9, RHEL_APACHE, ModWsgiSource.DISTRO_PACKAGE, 'python3.11-mod_wsgi', '4.9.4', '3.11');
 
   /** All distro-package platforms in the catalog. */
-  public static readonly ALL: readonly Platform[] = [
+  public static readonly ALL: Platform[] = [
     Platform.DEBIAN_12, Platform.DEBIAN_13, Platform.UBUNTU_22_04, Platform.UBUNTU_24_04,
     Platform.RHEL_9, Platform.RHEL_9_PYTHON_3_11,
   ];

@@ -34,3 +34,8 @@ function currentUser(): string {
   const me = os.userInfo();
   return `user ${me.username} (uid ${me.uid})`;
 }
+
+/** True when `p` is `base` or a path below it, segment-wise. */
+export function isAtOrUnder(p: string, base: string): boolean {
+  return base === '/' || p === base || p.startsWith(base.endsWith('/') ? base : `${base}/`);
+}
