@@ -3,13 +3,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
 import { DAEMON_OPTIONS } from './platform/daemon-options';
-import { IMAGE_BUNDLE_DIR } from './private/container';
+import { DEFAULT_CONTAINER_PORT, IMAGE_BUNDLE_DIR } from './private/container';
 import { onStackOutput } from './private/synth-output';
 import { checkInt, propError } from './private/validate';
-import { Bundle, BundleFile, writeBundle } from './provision/bundle';
-import { renderDockerfile } from './provision/dockerfile';
+import { Bundle, writeBundle } from './provision/bundle';
+import { imageBuildContext } from './provision/dockerfile';
 import { HealthCheck } from './provision/health';
-import { healthChecks, RecipeOptions, StartMode } from './provision/recipe';
+import { healthChecks } from './provision/recipe';
 import { SiteHost, SiteHostProps } from './site-host';
 
 /** Props of every host that runs the site as a container. */
@@ -45,7 +45,7 @@ export abstract class ContainerSiteHost extends SiteHost {
     if (this.site.httpsPort !== undefined) {
       throw propError(this, 'site', this.site.node.path, 'a site without tls: a container publishes one plain HTTP port; end TLS in front of it (and set trustedProxies)');
     }
-    this.containerPort = checkInt(this, 'containerPort', props.containerPort ?? 8080, 1024, 65_535);
+    this.containerPort = checkInt(this, 'containerPort', props.containerPort ?? DEFAULT_CONTAINER_PORT, 1024, 65_535);
     this.contextPath = `docker/${this.site.siteName}`;
     onStackOutput(this, (stackDir) => {
       const dir = path.join(stackDir, this.contextPath);
@@ -60,22 +60,9 @@ export abstract class ContainerSiteHost extends SiteHost {
    * @jsii ignore
    */
   public buildContext(): Bundle {
-    const options: RecipeOptions = {
-      port: this.containerPort, startMode: StartMode.NONE, bundleDir: IMAGE_BUNDLE_DIR, logsToStdout: true,
-      appsUseContainerRole: this.appsUseContainerRole(),
-    };
-    const bundle = this.bundle({ ...options, phaseScripts: true });
-    const spec = this.site.toSpec();
-    const dockerfile = renderDockerfile({
-      platform: this.site.platform, recipe: this.recipe(options), bundleDir: IMAGE_BUNDLE_DIR, port: this.containerPort,
-      serverName: spec.serverName, healthChecks: this.healthChecks(),
-    });
-    const files = new Map<string, BundleFile>([['Dockerfile', { content: Buffer.from(dockerfile), mode: 0o644 }]]);
-    for (const [rel, file] of bundle) {
-      files.set(`bundle/${rel}`, file);
-    }
-    return files;
+    return imageBuildContext(this.provisionInput(), { port: this.containerPort, bundleDir: IMAGE_BUNDLE_DIR, appsUseContainerRole: this.appsUseContainerRole() });
   }
+
 
   /** SHA-256 of the build context: a new image exactly when something in it changed. */
   protected contentHash(): string {

@@ -1,6 +1,9 @@
 /** Where every host keeps bundles: a VM unpacks each site's under <root>/<site>. */
 export const BUNDLE_ROOT = '/opt/cdktf-apache-wsgi';
 
+/** Port Apache listens on inside a container unless told: unprivileged, so nothing needs NET_BIND_SERVICE. */
+export const DEFAULT_CONTAINER_PORT = 8080;
+
 /** Where the bundle sits inside a container image. */
 export const IMAGE_BUNDLE_DIR = `${BUNDLE_ROOT}/site`;
 

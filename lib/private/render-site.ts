@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ApacheSite } from '../apache-site';
-import { BUNDLE_ROOT } from './container';
+import { BUNDLE_ROOT, DEFAULT_CONTAINER_PORT, IMAGE_BUNDLE_DIR } from './container';
 import { provisionInputOf } from './provision-input';
 import { Bundle, BundleFile, siteBundle, writeBundle } from '../provision/bundle';
 import { BUNDLE, StartMode } from '../provision/recipe';
+import { imageBuildContext } from '../provision/dockerfile';
 import { bundleTarball } from '../provision/tarball';
 
 /** Marks a directory `render` wrote, so a second render may replace it and nothing else. */
@@ -19,8 +20,8 @@ export function vmBundleDir(siteName: string): string {
  * A site's hosting files without Terraform, for Ansible, Packer, a plain
  * `docker build` or a cloud that is not AWS: the Apache config, the VM bundle
  * (provision.sh, code, config), a #cloud-config that carries that bundle, and
- * (given one) a container image build context. Paths are relative to the
- * site's own output directory.
+ * the container image build context (a container host's own, or one on the
+ * default container port). Paths are relative to the site's own output directory.
  */
 export function renderSiteFiles(site: ApacheSite, containerContext?: Bundle): Bundle {
   const bundleDir = vmBundleDir(site.siteName);
@@ -28,14 +29,16 @@ export function renderSiteFiles(site: ApacheSite, containerContext?: Bundle): Bu
   const files = new Map<string, BundleFile>();
   const text = (content: string, mode = 0o644): BundleFile => ({ content: Buffer.from(content), mode });
   files.set(RENDER_MARKER, text(`${site.node.path}\n`));
-  files.set('README.txt', text(readme(site, bundleDir, containerContext !== undefined)));
+  files.set('README.txt', text(readme(site, bundleDir)));
   files.set('apache/server.conf', vm.get(BUNDLE.serverConf)!);
   files.set('apache/site.conf', vm.get(BUNDLE.siteConf)!);
   for (const [rel, file] of vm) {
     files.set(`vm/${rel}`, file);
   }
   files.set('cloud-init.yaml', text(cloudConfig(bundleDir, bundleTarball(vm))));
-  for (const [rel, file] of containerContext ?? []) {
+  const image = containerContext
+    ?? imageBuildContext(provisionInputOf(site), { port: DEFAULT_CONTAINER_PORT, bundleDir: IMAGE_BUNDLE_DIR, appsUseContainerRole: false });
+  for (const [rel, file] of image) {
     files.set(`docker/${rel}`, file);
   }
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -63,7 +66,7 @@ function cloudConfig(bundleDir: string, archive: Buffer): string {
   return `#cloud-config\n${JSON.stringify(doc, undefined, 1)}\n`;
 }
 
-function readme(site: ApacheSite, bundleDir: string, withDocker: boolean): string {
+function readme(site: ApacheSite, bundleDir: string): string {
   return [
     `Hosting files of the ApacheSite ${site.node.path} (site "${site.siteName}", platform ${site.platform.id}),`,
     'written by `cdktf-apache-wsgi render`. Generated: edit the cdktf program, not these files.',
@@ -77,9 +80,8 @@ function readme(site: ApacheSite, bundleDir: string, withDocker: boolean): strin
     'cloud-init.yaml  the same bundle inline, unpacked and run at first boot by cloud-init',
     '                 (over EC2\'s 16 KB user data limit for most sites: EC2 hosts fetch',
     '                 the bundle from S3 instead).',
-    ...(withDocker
-      ? ['docker/          the image build context: `docker build docker/` (one layer per recipe phase).']
-      : []),
+    'docker/          the image build context: `docker build docker/` (one layer per recipe phase;',
+    '                 Apache on port 8080 unless the site has a container host with another).',
     '',
   ].join('\n');
 }

@@ -1,7 +1,8 @@
 import * as path from 'path';
 import { Platform } from '../platform/platform';
+import { Bundle, BundleFile, siteBundle } from './bundle';
 import { HealthCheck, healthProbeArgs } from './health';
-import { BUNDLE, Recipe, RecipePhase } from './recipe';
+import { BUNDLE, buildRecipe, healthChecks, ProvisionInput, Recipe, RecipeOptions, RecipePhase, StartMode } from './recipe';
 
 export interface DockerfileOptions {
   readonly platform: Platform;
@@ -85,4 +86,34 @@ function stageName(phase: RecipePhase): string {
 
 function json(value: unknown): string {
   return JSON.stringify(value);
+}
+
+export interface ImageContextOptions {
+  /** Port Apache listens on inside the container. */
+  readonly port: number;
+  /** Where the bundle is copied in the image. */
+  readonly bundleDir: string;
+  /** See RecipeOptions.appsUseContainerRole. */
+  readonly appsUseContainerRole: boolean;
+}
+
+/**
+ * A site's image build context: the Dockerfile and, under bundle/, the bundle
+ * with one script per recipe phase. What every container host builds, and what
+ * `render` writes for a plain `docker build`.
+ */
+export function imageBuildContext(input: ProvisionInput, options: ImageContextOptions): Bundle {
+  const recipeOptions: RecipeOptions = {
+    port: options.port, startMode: StartMode.NONE, bundleDir: options.bundleDir, logsToStdout: true,
+    appsUseContainerRole: options.appsUseContainerRole,
+  };
+  const dockerfile = renderDockerfile({
+    platform: input.platform, recipe: buildRecipe(input, recipeOptions), bundleDir: options.bundleDir, port: options.port,
+    serverName: input.spec.serverName, healthChecks: healthChecks(input.spec, `http://127.0.0.1:${options.port}`),
+  });
+  const files = new Map<string, BundleFile>([['Dockerfile', { content: Buffer.from(dockerfile), mode: 0o644 }]]);
+  for (const [rel, file] of siteBundle(input, { ...recipeOptions, phaseScripts: true })) {
+    files.set(`bundle/${rel}`, file);
+  }
+  return files;
 }

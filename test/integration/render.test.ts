@@ -44,9 +44,11 @@ describe('cdktf-apache-wsgi render', () => {
     expect(fs.readFileSync(script, 'utf8')).toContain('systemctl');
     // AND no Terraform was written anywhere
     expect(filesUnder(out).filter((f) => f.endsWith('.tf.json'))).toEqual([]);
-    // AND only a site with a container host has an image build context
+    // AND every site has an image build context: a container host's own, or one on port 8080
     expect(fs.readFileSync(path.join(out, 'docker-site', 'Site', 'docker', 'Dockerfile'), 'utf8')).toMatch(/^FROM /m);
-    expect(fs.existsSync(path.join(site, 'docker'))).toBe(false);
+    const dockerfile = fs.readFileSync(path.join(site, 'docker', 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^EXPOSE 8080$/m);
+    expect(fs.existsSync(path.join(site, 'docker', 'bundle', 'phases', 'start.sh'))).toBe(true);
   });
 
   test('the cloud-config passes cloud-init\'s schema and carries exactly the VM bundle', () => {
