@@ -60,7 +60,9 @@ export abstract class ContainerSiteHost extends SiteHost {
    * @jsii ignore
    */
   public buildContext(): Bundle {
-    return imageBuildContext(this.provisionInput(), { port: this.containerPort, bundleDir: IMAGE_BUNDLE_DIR, appsUseContainerRole: this.appsUseContainerRole() });
+    return imageBuildContext(this.provisionInput(), {
+      port: this.containerPort, bundleDir: IMAGE_BUNDLE_DIR, appsUseContainerRole: this.appsUseContainerRole(),
+    });
   }
 
 

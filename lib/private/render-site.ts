@@ -4,8 +4,8 @@ import type { ApacheSite } from '../apache-site';
 import { BUNDLE_ROOT, DEFAULT_CONTAINER_PORT, IMAGE_BUNDLE_DIR } from './container';
 import { provisionInputOf } from './provision-input';
 import { Bundle, BundleFile, siteBundle, writeBundle } from '../provision/bundle';
-import { BUNDLE, StartMode } from '../provision/recipe';
 import { imageBuildContext } from '../provision/dockerfile';
+import { BUNDLE, StartMode } from '../provision/recipe';
 import { bundleTarball } from '../provision/tarball';
 
 /** Marks a directory `render` wrote, so a second render may replace it and nothing else. */
