@@ -159,6 +159,10 @@ function renderStep(step: RecipeStep): string[] {
       return step.mode === StartMode.SYSTEMD
         ? [`quiet systemctl enable ${q(step.service)}`, `quiet systemctl restart ${q(step.service)}`]
         : [`quiet ${shellCommand([step.ctl, '-k', 'start'])}`];
+    case 'graceful':
+      return [`log ${q('reloading Apache gracefully: its config changed')}`, `quiet ${shellCommand(gracefulCommand(step))}`];
+    case 'symlink':
+      return [shellCommand(['ln', '-sfn', step.target, step.link])];
     case 'healthCheck':
       return [shellCommand([step.python, step.probe, ...healthProbeArgs(step.host, step.checks, 30)])];
   }
