@@ -29,17 +29,27 @@ const STANDIN_ENV = {
   AWS_SESSION_TOKEN: 'standin-session-token', AWS_REGION: 'us-east-1',
 };
 
-interface Version { readonly label: string; readonly apiRequirements: string; readonly failRelease?: boolean }
+interface Version {
+  readonly label: string;
+  readonly apiRequirements: string;
+  /** The web app's code version. @default - label */
+  readonly webLabel?: string;
+  readonly failRelease?: boolean;
+  /** Serve static files for the web app (a change to the Apache config). */
+  readonly webStatic?: boolean;
+}
 
 /** Two apps, two daemon groups with a venv each; the api's venv inputs and both apps' code vary by version. */
 function bundleOf(work: string, port: number, v: Version): { archive: Buffer; sha256: string } {
   const dir = fs.mkdtempSync(path.join(work, `${v.label}-`));
   for (const app of ['api', 'web']) {
     fs.mkdirSync(path.join(dir, app));
+    fs.mkdirSync(path.join(dir, app, 'static'));
+    fs.writeFileSync(path.join(dir, app, 'static', 'style.css'), 'body {}\n');
     fs.writeFileSync(path.join(dir, app, 'wsgi.py'), [
       'import os, sys',
       'def application(environ, start_response):',
-      `    body = ("${app} ${v.label} " + sys.prefix).encode()`,
+      `    body = ("${app} ${app === 'web' ? v.webLabel ?? v.label : v.label} " + sys.prefix).encode()`,
       "    start_response('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', str(len(body)))])",
       '    return [body]',
       '',
@@ -55,7 +65,10 @@ function bundleOf(work: string, port: number, v: Version): { archive: Buffer; sh
   for (const [app, mount] of [['api', '/api'], ['web', '/']]) {
     const env = new VirtualEnv(stack, `${app}Env`, { venvName: app, requirementsFile: path.join(dir, `${app}-requirements.txt`) });
     const group = new DaemonGroup(site, `${app}Group`, { name: app, processes: 2, threads: 5, virtualEnv: env });
-    new WsgiApp(site, app, { mountPath: mount, source: path.join(dir, app), scriptFile: 'wsgi.py', daemonGroup: group, releaseCommands: release });
+    new WsgiApp(site, app, {
+      mountPath: mount, source: path.join(dir, app), scriptFile: 'wsgi.py', daemonGroup: group, releaseCommands: release,
+      staticFiles: app === 'web' && v.webStatic ? [{ urlPath: '/static', directory: 'static' }] : undefined,
+    });
   }
   const archive = bundleTarball(siteBundle(inPlaceProvisionInputOf(site), { port, startMode: StartMode.BACKGROUND, bundleDir: BUNDLE_DIR, deployInPlace: true }));
   return { archive, sha256: sha256Hex(archive) };
@@ -92,6 +105,35 @@ describe('in-place deploy on a Debian 12 root (real Apache, mod_wsgi, S3 stand-i
   }
 
   const body = async (url: string) => (await request(url)).body;
+
+  /** Runs `during` while two request loops per app hit Apache; returns what it returned and the loops' totals. */
+  async function underLoad<T>(label: string, during: () => T): Promise<{ result: T; total: number; failed: number }> {
+    const stop = path.join(work, `stop-${label}`);
+    const loops: { out: string; done: Promise<void> }[] = [];
+    for (const [i, url] of [`http://127.0.0.1:${port}/api`, `http://127.0.0.1:${port}/`, `http://127.0.0.1:${port}/api`, `http://127.0.0.1:${port}/`].entries()) {
+      const out = path.join(work, `loop-${label}-${i}.json`);
+      const child: ChildProcess = spawn('python3', [REQUEST_LOOP, url, stop, '600', out], { stdio: 'ignore' });
+      loops.push({ out, done: new Promise((resolve) => child.on('exit', () => resolve())) });
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    const result = during();
+    await new Promise((r) => setTimeout(r, 2000));
+    fs.writeFileSync(stop, '');
+    await Promise.all(loops.map((l) => l.done));
+    const results = loops.map((l) => JSON.parse(fs.readFileSync(l.out, 'utf8')));
+    return { result, total: results.reduce((n, r) => n + r.requests, 0), failed: results.reduce((n, r) => n + r.failed, 0) };
+  }
+
+  /** PIDs of a daemon group's processes in the root. */
+  function daemonPids(group: string): number[] {
+    return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith(`(wsgi:${group})`) && fs.readlinkSync(`/proc/${p}/root`) === root;
+      } catch {
+        return false;
+      }
+    }).map(Number).sort();
+  }
   const venvs = () => fs.readdirSync(path.join(root, SITE.slice(1), 'venvs')).sort();
 
   beforeAll(async () => {
@@ -132,23 +174,8 @@ describe('in-place deploy on a Debian 12 root (real Apache, mod_wsgi, S3 stand-i
 
   test('version 2 (new code, the api venv changed) deploys in place with 0 failed requests', async () => {
     // GIVEN bounded request loops against both apps (two each)
-    const stop = path.join(work, 'stop');
-    const loops: { child: ChildProcess; out: string; done: Promise<void> }[] = [];
-    for (const [i, url] of [`http://127.0.0.1:${port}/api`, `http://127.0.0.1:${port}/`, `http://127.0.0.1:${port}/api`, `http://127.0.0.1:${port}/`].entries()) {
-      const out = path.join(work, `loop-${i}.json`);
-      const child = spawn('python3', [REQUEST_LOOP, url, stop, '600', out], { stdio: 'ignore' });
-      loops.push({ child, out, done: new Promise((resolve) => child.on('exit', () => resolve())) });
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-
     // WHEN version 2 is deployed through the association's command
-    const second = deploy({ label: 'v2', apiRequirements: '# api v2: requirements changed\n' });
-    await new Promise((r) => setTimeout(r, 2000));
-    fs.writeFileSync(stop, '');
-    await Promise.all(loops.map((l) => l.done));
-    const results = loops.map((l) => JSON.parse(fs.readFileSync(l.out, 'utf8')));
-    const total = results.reduce((n, r) => n + r.requests, 0);
-    const failed = results.reduce((n, r) => n + r.failed, 0);
+    const { result: second, total, failed } = await underLoad('v2', () => deploy({ label: 'v2', apiRequirements: '# api v2: requirements changed\n' }));
     console.log(`in-place deploy v1 -> v2 under load: ${total} requests, ${failed} failed\n${second.out}`);
 
     // THEN no request failed, the new code answers from both apps
@@ -184,5 +211,33 @@ describe('in-place deploy on a Debian 12 root (real Apache, mod_wsgi, S3 stand-i
     expect(fs.readlinkSync(path.join(root, SITE.slice(1), 'current'))).toBe(serving);
     expect(await body(`http://127.0.0.1:${port}/api`)).toMatch(/^api v2 /);
     expect(await body(`http://127.0.0.1:${port}/`)).toMatch(/^web v2 /);
+  });
+
+  test('reloads only the daemon group whose code changed', async () => {
+    // GIVEN both groups' daemon processes
+    const api = daemonPids('api');
+    const web = daemonPids('web');
+    // WHEN only the web app's code changes
+    const { result: fourth, total, failed } = await underLoad('v4', () => deploy({ label: 'v2', webLabel: 'v4', apiRequirements: '# api v2: requirements changed\n' }));
+    console.log(`in-place deploy of the web app only: ${total} requests, ${failed} failed`);
+    // THEN the web group serves the new code from new processes, and the api group's processes are the same
+    expect(fourth.status).toBe(0);
+    expect(fourth.out).toContain('reloading daemon groups web (their WSGI scripts changed); unchanged: api');
+    expect(failed).toBe(0);
+    expect(await body(`http://127.0.0.1:${port}/`)).toMatch(/^web v4 /);
+    expect(await body(`http://127.0.0.1:${port}/api`)).toMatch(/^api v2 /);
+    expect(daemonPids('api')).toEqual(api);
+    expect(daemonPids('web')).not.toEqual(web);
+  });
+
+  test('a change to the Apache config reloads Apache gracefully, and says so', async () => {
+    // WHEN the web app gains static files (a new Alias in the config)
+    const { result: fifth, total, failed } = await underLoad('v5', () => deploy({ label: 'v2', webLabel: 'v4', apiRequirements: '# api v2: requirements changed\n', webStatic: true }));
+    console.log(`in-place deploy with an Apache config change (graceful restart): ${total} requests, ${failed} failed`);
+    // THEN the deploy restarts Apache gracefully and the new config serves
+    expect(fifth.status).toBe(0);
+    expect(fifth.out).toContain('the Apache config changed: graceful restart');
+    expect(total).toBeGreaterThan(100);
+    expect((await request(`http://127.0.0.1:${port}/static/style.css`)).status).toBe(200);
   });
 });
