@@ -63,3 +63,14 @@ describe('DockerHost of a site with TLS', () => {
     expect(() => new DockerHost(stack, 'Host', { site })).toThrow('d/Host: site "d/Site" is invalid; expected a site without tls');
   });
 });
+
+describe('Ec2Host in-place deploys of a TLS site', () => {
+  test('count the SSM certificate files as config: a rotated certificate makes the deploy reload Apache', () => {
+    // GIVEN a site whose certificate is kept in SSM
+    const { host } = tlsStack(Testing.app(), { certificate: TlsCertificate.fromSsmParameters(CERT_ARN, KEY_ARN) });
+    // WHEN its in-place bundle is rendered
+    const plan = JSON.parse(host.bundleObject.files().get('deploy.json')!.content.toString('utf8'));
+    // THEN the deploy program compares the two PEM files with the config files before it switches
+    expect(plan.configFiles.filter((f: string) => f.endsWith('.pem'))).toEqual(['/etc/cdktf-apache-wsgi/site/tls/fullchain.pem', '/etc/cdktf-apache-wsgi/site/tls/privkey.pem']);
+  });
+});

@@ -209,7 +209,7 @@ export interface DeployPlan {
     readonly name: string; readonly embedded: boolean; readonly reads: readonly string[];
     readonly venv?: string; readonly files: readonly string[]; readonly scripts: readonly string[];
   }[];
-  /** Apache config files the release phase writes: a change needs a graceful restart. */
+  /** Apache config (and certificate) files the release phase writes: a change needs a graceful restart. */
   readonly configFiles: readonly string[];
 }
 
@@ -218,7 +218,9 @@ export function deployPlan(spec: SiteSpec, recipe: Recipe, paths: {
   currentLink: string; releasesDir: string; venvsDir: string; venvStore: Readonly<Record<string, string>>; secretsFile: (group: string) => string;
 }): DeployPlan {
   const steps = recipe.phases.flatMap((p) => p.steps);
-  const configFiles = steps.flatMap((s) => (s.kind === 'apacheConfig' ? s.files.map((f) => f.to) : []));
+  // Apache reads these only when it (re)starts: a change needs a graceful restart.
+  const configFiles = steps.flatMap((s) => (s.kind === 'apacheConfig' ? s.files.map((f) => f.to)
+    : s.kind === 'ssmCertificate' ? [s.certificateFile, s.privateKeyFile] : []));
   const groupNames = [...spec.groups.map((g) => g.name), ...(spec.apps.some((a) => a.processGroup === undefined) ? [undefined] : [])];
   return {
     currentLink: paths.currentLink,
