@@ -37,6 +37,8 @@ interface Version {
   readonly failRelease?: boolean;
   /** Serve static files for the web app (a change to the Apache config). */
   readonly webStatic?: boolean;
+  /** The web app answers 500 (it fails its health check). */
+  readonly webBroken?: boolean;
 }
 
 /** Two apps, two daemon groups with a venv each; the api's venv inputs and both apps' code vary by version. */
@@ -50,7 +52,7 @@ function bundleOf(work: string, port: number, v: Version): { archive: Buffer; sh
       'import os, sys',
       'def application(environ, start_response):',
       `    body = ("${app} ${app === 'web' ? v.webLabel ?? v.label : v.label} " + sys.prefix).encode()`,
-      "    start_response('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', str(len(body)))])",
+      `    start_response('${app === 'web' && v.webBroken ? '500 Internal Server Error' : '200 OK'}', [('Content-Type', 'text/plain'), ('Content-Length', str(len(body)))])`,
       '    return [body]',
       '',
     ].join('\n'));
@@ -239,5 +241,19 @@ describe('in-place deploy on a Debian 12 root (real Apache, mod_wsgi, S3 stand-i
     expect(fifth.out).toContain('the Apache config changed: graceful restart');
     expect(total).toBeGreaterThan(100);
     expect((await request(`http://127.0.0.1:${port}/static/style.css`)).status).toBe(200);
+  });
+
+  test('fails a version whose app fails its health check, switches back, and the previous version serves', async () => {
+    // GIVEN the serving release
+    const serving = fs.readlinkSync(path.join(root, SITE.slice(1), 'current'));
+    // WHEN a version whose web app answers 500 is deployed
+    const sixth = deploy({ label: 'v2', webLabel: 'v6', apiRequirements: '# api v2: requirements changed\n', webStatic: true, webBroken: true });
+    // THEN the deploy fails with the probe's verdict, switches back, and the previous code answers again
+    expect(sixth.status).not.toBe(0);
+    expect(sixth.out).toMatch(/\[health\] FAIL http:\/\/127\.0\.0\.1:\d+\/ -> 500/);
+    expect(sixth.out).toMatch(/is not healthy; switched back to /);
+    expect(fs.readlinkSync(path.join(root, SITE.slice(1), 'current'))).toBe(serving);
+    expect(fs.readdirSync(path.join(root, SITE.slice(1), 'releases'))).toEqual([path.basename(serving)]);
+    expect(await body(`http://127.0.0.1:${port}/`)).toMatch(/^web v4 /);
   });
 });
