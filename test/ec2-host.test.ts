@@ -1,4 +1,4 @@
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -9,6 +9,7 @@ import { ApacheSite, AppSecret, DaemonGroup, Platform, VirtualEnv, WsgiApp } fro
 import { Ec2Host } from '../lib/aws';
 import { planOffline } from './provision/terraform';
 import { FIXTURE_APP } from './util';
+import { WAIT_FOR_ASSOCIATION_SH } from '../lib/private/aws-site';
 
 function resources(stack: TerraformStack, type: string): any[] {
   return Object.values(JSON.parse(Testing.synth(stack, true)).resource?.[type] ?? {});
@@ -216,6 +217,39 @@ describe('Ec2Host', () => {
     expect(synthesized).not.toContain('%{ if true }');
     expect(synthesized).not.toContain('%%{ if true }');
     fs.rmSync(source, { recursive: true, force: true });
+  });
+
+  test('the deploy waiter follows the association\'s current version: succeeds on Success, fails the deploy on Failed with the output', () => {
+    // GIVEN a fake aws CLI: association version 3, whose execution is pending twice, then ends; an older version's succeeded
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'caw-aws-'));
+    try {
+      const run = (final: string) => {
+        fs.writeFileSync(path.join(dir, 'state'), '0');
+        fs.writeFileSync(path.join(dir, 'aws'), [
+          '#!/bin/sh',
+          `echo "$*" >> ${dir}/calls`,
+          'case "$2" in',
+          '  describe-association) echo 3 ;;',
+          `  describe-association-executions) case "$*" in *"AssociationVersion=='3'"*) n=$(cat ${dir}/state); echo $((n + 1)) > ${dir}/state; [ "$n" -lt 2 ] && echo Pending || echo ${final} ;; *) echo Success ;; esac ;;`,
+          '  list-command-invocations) echo "[deploy] ERROR: release 1 failed" ;;',
+          'esac',
+          '',
+        ].join('\n'), { mode: 0o755 });
+        return spawnSync('/bin/sh', ['-c', WAIT_FOR_ASSOCIATION_SH.replace('sleep 15', 'sleep 0')], {
+          env: { PATH: `${dir}:/usr/bin:/bin`, ASSOCIATION_ID: 'a-1', INSTANCE_ID: 'i-1', BUNDLE_SHA256: 'ab', TIMEOUT_SEC: '600' }, encoding: 'utf8',
+        });
+      };
+      // WHEN version 3's execution succeeds, THEN the waiter exits 0 after polling three times
+      const ok = run('Success');
+      expect([ok.status, fs.readFileSync(path.join(dir, 'state'), 'utf8').trim()]).toEqual([0, '3']);
+      // WHEN it fails, THEN the deploy fails and shows the command's output
+      const failed = run('Failed');
+      expect(failed.status).toBe(1);
+      expect(failed.stderr).toContain('deploy of bundle ab failed: Failed; the previous version still serves');
+      expect(failed.stderr).toContain('[deploy] ERROR: release 1 failed');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test.each([
