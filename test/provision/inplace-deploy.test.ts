@@ -256,4 +256,19 @@ describe('in-place deploy on a Debian 12 root (real Apache, mod_wsgi, S3 stand-i
     expect(fs.readdirSync(path.join(root, SITE.slice(1), 'releases'))).toEqual([path.basename(serving)]);
     expect(await body(`http://127.0.0.1:${port}/`)).toMatch(/^web v4 /);
   });
+
+  test('the alternative reload, SIGUSR1 to a daemon group\'s processes, measured under the same load', async () => {
+    // GIVEN the api group's daemon processes
+    const before = daemonPids('api');
+    // WHEN each gets SIGUSR1 (mod_wsgi's graceful restart of one daemon process) under load
+    const { total, failed } = await underLoad('sigusr1', () => {
+      before.forEach((pid) => process.kill(pid, 'SIGUSR1'));
+      execFileSync('sleep', ['5']);
+    });
+    console.log(`SIGUSR1 to the api group's ${before.length} daemon processes (8 s window): ${total} requests, ${failed} failed`);
+    // THEN new processes serve (the deploy program uses the script's mtime instead: it needs no PIDs)
+    expect(total).toBeGreaterThan(0);
+    expect(daemonPids('api').filter((pid) => before.includes(pid))).toEqual([]);
+    expect(await body(`http://127.0.0.1:${port}/api`)).toMatch(/^api v2 /);
+  });
 });
