@@ -51,7 +51,8 @@ describe('Ec2Host of a site with TLS', () => {
   });
 
   test('terraform validate and plan succeed offline for an ACME site', () => {
-    expect(planOffline((app) => tlsStack(app, { certificate: ACME }).stack)).toContain('Plan: 13 to add, 0 to change, 0 to destroy.');
+    // (an Ec2Host's 17 resources, the deploy document, association, fingerprint and waiter included)
+    expect(planOffline((app) => tlsStack(app, { certificate: ACME }).stack)).toContain('Plan: 17 to add, 0 to change, 0 to destroy.');
   });
 });
 
@@ -60,5 +61,16 @@ describe('DockerHost of a site with TLS', () => {
     const stack = new TerraformStack(Testing.app(), 'd');
     const site = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'www.example.com', tls: { certificate: ACME } });
     expect(() => new DockerHost(stack, 'Host', { site })).toThrow('d/Host: site "d/Site" is invalid; expected a site without tls');
+  });
+});
+
+describe('Ec2Host in-place deploys of a TLS site', () => {
+  test('count the SSM certificate files as config: a rotated certificate makes the deploy reload Apache', () => {
+    // GIVEN a site whose certificate is kept in SSM
+    const { host } = tlsStack(Testing.app(), { certificate: TlsCertificate.fromSsmParameters(CERT_ARN, KEY_ARN) });
+    // WHEN its in-place bundle is rendered
+    const plan = JSON.parse(host.bundleObject.files().get('deploy.json')!.content.toString('utf8'));
+    // THEN the deploy program compares the two PEM files with the config files before it switches
+    expect(plan.configFiles.filter((f: string) => f.endsWith('.pem'))).toEqual(['/etc/cdktf-apache-wsgi/site/tls/fullchain.pem', '/etc/cdktf-apache-wsgi/site/tls/privkey.pem']);
   });
 });

@@ -115,6 +115,10 @@ function vhostIdentity(spec: SiteSpec, layout: SiteLayout): ConfNode[] {
     directive('DocumentRoot', layout.documentRoot),
     section('Directory', layout.documentRoot, [directive('Options', 'None'), directive('Require', 'all', 'granted')]),
   );
+  if (layout.releaseLink !== undefined) {
+    // Scripts and static files are reached through the release link (root's, in a root-owned tree).
+    body.push(section('Directory', dirname(layout.releaseLink), [directive('Options', 'SymLinksIfOwnerMatch')]));
+  }
   return body;
 }
 
@@ -250,6 +254,10 @@ function joinPath(dir: string, rel: string): string {
 
 function basename(p: string): string {
   return p.slice(p.lastIndexOf('/') + 1);
+}
+
+function dirname(p: string): string {
+  return p.slice(0, p.lastIndexOf('/')) || '/';
 }
 
 /** A comment line: control characters written as JSON escapes (a construct id may hold a line break). */

@@ -182,6 +182,13 @@ export interface SiteLayout {
   readonly hostFactsFile?: string;
   /** mod_md's store (MDStoreDir) when the site gets its certificate by ACME. @default - mod_md's default */
   readonly mdStoreDir?: string;
+  /**
+   * Symlink to the serving release when the host deploys in place (inPlaceLayout): app, venv and
+   * boot paths go through it, the config lets Apache follow it, and boot configs name their
+   * paths relative to their own directory so a release works before it is switched to.
+   * @default - no releases: the paths are plain directories
+   */
+  readonly releaseLink?: string;
 }
 
 /** Apache variable holding the daemon processes a host runs per group (`Define WSGI_HOST_PROCESSES 4`). */

@@ -18,10 +18,11 @@ import { onStackOutput } from './synth-output';
 import { checkPattern } from './validate';
 import { SiteSpec } from '../conf/site-spec';
 import { Platform } from '../platform/platform';
-import { bootstrapUserData, BundleLocation } from '../provision/bootstrap';
+import { BOOTSTRAP, bootstrapUserData, BundleLocation } from '../provision/bootstrap';
 import { Bundle } from '../provision/bundle';
 import { USER_DATA_LIMIT_BYTES } from '../provision/cloud-init';
 import { groupSecrets } from '../provision/recipe';
+import { shellCommand } from '../provision/shell';
 import { bundleTarball, sha256Hex } from '../provision/tarball';
 
 /**
@@ -35,6 +36,25 @@ export const SESSION_MANAGER_ACTIONS = [
   'ssmmessages:CreateDataChannel',
   'ssmmessages:OpenControlChannel',
   'ssmmessages:OpenDataChannel',
+];
+
+/**
+ * What the SSM agent needs beyond Session Manager to run an association's command:
+ * the Run Command message channel (ec2messages) and State Manager's association calls.
+ */
+export const RUN_COMMAND_ACTIONS = [
+  'ec2messages:AcknowledgeMessage',
+  'ec2messages:DeleteMessage',
+  'ec2messages:FailMessage',
+  'ec2messages:GetEndpoint',
+  'ec2messages:GetMessages',
+  'ec2messages:SendReply',
+  'ssm:ListAssociations',
+  'ssm:ListInstanceAssociations',
+  'ssm:DescribeAssociation',
+  'ssm:UpdateAssociationStatus',
+  'ssm:UpdateInstanceAssociationStatus',
+  'ssm:PutComplianceItems',
 ];
 
 export interface SiteBundleObjectProps {
@@ -161,6 +181,12 @@ export interface InstanceRoleProps {
   /** Let the instances write and read the bundles' release markers (a fleet whose apps have release commands). @default false */
   readonly releaseMarkers?: boolean;
   readonly tags: Record<string, string>;
+  /**
+   * The SSM Command document the host's deploys run (Ec2Host): the agent may then receive
+   * Run Command messages and run its State Manager associations.
+   * @default - Session Manager only
+   */
+  readonly deployDocumentArn?: string;
 }
 
 /** The instance role of an EC2 host: Session Manager, its own bundles (and a fleet's release markers) and the listed parameters, nothing else. */
@@ -182,6 +208,10 @@ export class InstanceRole extends Construct {
       { Sid: 'SiteBundle', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `${props.bundle.bucketArn}/${props.bundle.keyPrefix}*` },
       // Conditional PutObject needs nothing more than s3:PutObject; only the markers' prefix is writable.
       ...(props.releaseMarkers && props.spec().apps.some((a) => a.releaseCommands.length > 0) ? [{ Sid: 'ReleaseMarkers', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: `${props.bundle.bucketArn}/${props.bundle.releasePrefix}*` }] : []),
+      ...(props.deployDocumentArn !== undefined ? [
+        { Sid: 'RunCommand', Effect: 'Allow', Action: RUN_COMMAND_ACTIONS, Resource: '*' },
+        { Sid: 'DeployDocument', Effect: 'Allow', Action: ['ssm:GetDocument', 'ssm:DescribeDocument'], Resource: props.deployDocumentArn },
+      ] : []),
       ...secretReadStatements(props.parameterArns, props.spec()),
     ];
     // Rendered at synth, when every app (and so every secret) has been added.
@@ -256,6 +286,30 @@ export function checkUserDataSize(scope: Construct, userData: () => string): voi
  * succeeded (or there is none: a new group, which waitForElbCapacity covered),
  * 1 when it failed, was cancelled or rolled back.
  */
+/**
+ * Waits for the execution of the association's current version (a parameter change makes
+ * a new version, which runs at once) and fails unless it succeeded on the instance.
+ */
+export const WAIT_FOR_ASSOCIATION_SH = `set -eu
+command -v aws >/dev/null || { echo "waitForDeploy needs the AWS CLI on the machine that deploys" >&2; exit 1; }
+version="$(aws ssm describe-association --association-id "$ASSOCIATION_ID" --query 'AssociationDescription.AssociationVersion' --output text)"
+waited=0
+while :; do
+  status="$(aws ssm describe-association-executions --association-id "$ASSOCIATION_ID" --query "AssociationExecutions[?AssociationVersion=='$version'] | [0].Status" --output text)"
+  case "$status" in
+    Success) echo "deploy of bundle $BUNDLE_SHA256 (association version $version): Success"; exit 0 ;;
+    Failed|TimedOut|Cancelled) break ;;
+  esac
+  [ "$waited" -lt "$TIMEOUT_SEC" ] || { status="not done after $TIMEOUT_SEC s"; break; }
+  echo "deploy of bundle $BUNDLE_SHA256 (association version $version): $status"
+  sleep 15
+  waited=$((waited + 15))
+done
+echo "deploy of bundle $BUNDLE_SHA256 failed: $status; the previous version still serves. The command's output:" >&2
+aws ssm list-command-invocations --instance-id "$INSTANCE_ID" --details --max-items 1 --query 'CommandInvocations[0].CommandPlugins[0].Output' --output text >&2 || true
+exit 1
+`;
+
 export const WAIT_FOR_REFRESH_SH = `set -eu
 command -v aws >/dev/null || { echo "waitForRefresh needs the AWS CLI on the machine that deploys" >&2; exit 1; }
 while :; do
@@ -269,3 +323,33 @@ while :; do
   exit 1
 done
 `;
+
+/**
+ * The deploy document: waits for first boot (cloud-init) to finish, then runs the bootstrap as root
+ * with the new bundle's location. SSM checks each parameter against its pattern before it is put
+ * into the command, and none of the patterns admits a quote: the single quotes hold.
+ */
+export function deployDocumentContent(siteName: string, timeoutSec: number): string {
+  const parameter = (description: string, allowedPattern: string, extra: object = {}) => ({ type: 'String', description, allowedPattern, ...extra });
+  return JSON.stringify({
+    schemaVersion: '2.2',
+    description: `Deploys a bundle version of site ${siteName} in place (cdktf-apache-wsgi)`,
+    parameters: {
+      bucket: parameter('S3 bucket of the bundle', '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$'),
+      key: parameter('S3 key of the bundle', '^[A-Za-z0-9/_.-]{1,1024}$'),
+      versionId: parameter('S3 version of the bundle (empty: the latest)', '^[A-Za-z0-9._+/=-]{0,1024}$', { default: '' }),
+      sha256: parameter('SHA-256 the bundle must have', '^[0-9a-f]{64}$'),
+    },
+    mainSteps: [{
+      action: 'aws:runShellScript',
+      name: 'deploy',
+      inputs: {
+        timeoutSeconds: String(timeoutSec),
+        runCommand: [
+          'cloud-init status --wait >/dev/null 2>&1 || true',
+          `exec ${shellCommand(['python3', BOOTSTRAP.script, BOOTSTRAP.config(siteName)])} '{{ bucket }}' '{{ key }}' '{{ versionId }}' '{{ sha256 }}'`,
+        ],
+      },
+    }],
+  });
+}

@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { AppSpec, SiteLayout, SiteSpec } from '../conf/site-spec';
 
 /**
@@ -16,6 +17,13 @@ import importlib, importlib.util, json, os, sys
 def prepare(config_path, with_secrets=True):
     with open(config_path, encoding="utf-8") as f:
         cfg = json.load(f)
+    # Paths may be relative to the config's own directory: a release runs its build and
+    # release commands before it serves, and through the release link once it does.
+    here = os.path.dirname(os.path.abspath(config_path))
+    for key in ("appDir", "venv", "scriptFile"):
+        if cfg.get(key):
+            cfg[key] = os.path.normpath(os.path.join(here, cfg[key]))
+    cfg["pythonPath"] = [os.path.normpath(os.path.join(here, p)) for p in cfg["pythonPath"]]
     for entry in reversed(cfg["pythonPath"]):
         if entry not in sys.path:
             sys.path.insert(0, entry)
@@ -98,16 +106,18 @@ export function wsgiScript(app: AppSpec, layout: SiteLayout): string {
 /** What the boot module reads for an app: paths, environment (no secret values), entry. */
 export function bootConfig(spec: SiteSpec, app: AppSpec, layout: SiteLayout): string {
   const group = spec.groups.find((g) => g.name === app.processGroup);
+  // With releases, paths inside the release are relative to the boot directory (see BOOT_PY).
+  const inRelease = (p: string) => (layout.releaseLink !== undefined ? path.posix.relative(layout.bootDir, p) : p);
   const appDir = layout.appDirs[app.name];
   const dataEnv = Object.fromEntries((group?.dataDirectories ?? []).map((d) => [d.envVar, `${layout.dataDir}/${group!.name}/${d.name}`]));
   const config = {
     app: app.name,
-    appDir,
-    venv: group ? layout.venvDirs[group.venvName] : undefined,
-    pythonPath: [appDir, ...app.pythonPaths.map((p) => `${appDir}/${p}`)],
+    appDir: inRelease(appDir),
+    venv: group ? inRelease(layout.venvDirs[group.venvName]) : undefined,
+    pythonPath: [appDir, ...app.pythonPaths.map((p) => `${appDir}/${p}`)].map(inRelease),
     environment: { ...app.environment, ...dataEnv },
     secretsFile: app.secrets.length > 0 && group ? secretsFile(layout, group.name) : undefined,
-    scriptFile: app.scriptFile !== undefined ? `${appDir}/${app.scriptFile}` : undefined,
+    scriptFile: app.scriptFile !== undefined ? inRelease(`${appDir}/${app.scriptFile}`) : undefined,
     entryPoint: app.entryPoint,
     callable: app.callableObject,
   };

@@ -1,11 +1,13 @@
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { HIDDEN_FILE, renderSiteConfig } from '../conf/site-conf';
-import { bootFiles } from './boot';
+import { bootFiles, secretsFile } from './boot';
+import { deployPlan, DEPLOY_PY } from './deploy';
 import { HEALTH_PROBE_PY } from './health';
 import { AWS_CLIENT_PY } from './aws-client';
+import { BUNDLE, buildRecipe, groupSecrets, InPlaceRelease, ProvisionInput, RecipeOptions, recipeSteps, RELEASE_TOKEN } from './recipe';
 import { RELEASE_PY } from './release';
-import { BUNDLE, buildRecipe, groupSecrets, ProvisionInput, RecipeOptions, recipeSteps } from './recipe';
 import { renderPhaseScript, renderShellScript } from './render-shell';
 
 /** One file of a bundle: contents and Unix mode. */
@@ -20,6 +22,13 @@ export type Bundle = ReadonlyMap<string, BundleFile>;
 export interface BundleOptions extends RecipeOptions {
   /** Also write each recipe phase as a script of its own (layered image builds). @default false */
   readonly phaseScripts?: boolean;
+  /**
+   * A bundle the in-place deploy program installs as a new release (Ec2Host): phase
+   * scripts, the deploy program and its plan instead of one provisioning script.
+   * The layout must come from inPlaceLayout.
+   * @default false
+   */
+  readonly deployInPlace?: boolean;
 }
 
 /**
@@ -31,9 +40,34 @@ export function siteBundle(input: ProvisionInput, options: BundleOptions): Bundl
   const files = new Map<string, BundleFile>();
   const add = (rel: string, content: string | Buffer, mode = 0o644) => files.set(rel, { content: Buffer.from(content), mode });
 
-  const recipe = buildRecipe(input, options);
-  add(BUNDLE.script, renderShellScript(recipe), 0o755);
-  if (options.phaseScripts) {
+  const venvFiles = new Map<string, BundleFile>();
+  for (const venv of spec.venvs) {
+    if (venv.requirementsFile) {
+      venvFiles.set(BUNDLE.requirements(venv.name), { content: fs.readFileSync(venv.requirementsFile), mode: 0o644 });
+    }
+    for (const pkg of venv.localPackages) {
+      if (fs.statSync(pkg).isDirectory()) {
+        addTree(venvFiles, pkg, BUNDLE.localPackage(venv.name, pkg));
+      } else {
+        venvFiles.set(BUNDLE.localPackage(venv.name, pkg), { content: fs.readFileSync(pkg), mode: 0o644 });
+      }
+    }
+  }
+  venvFiles.forEach((file, rel) => files.set(rel, file));
+
+  const inPlace = options.deployInPlace ? inPlaceRelease(input, venvFiles) : undefined;
+  const recipe = buildRecipe(input, { ...options, inPlace });
+  if (inPlace) {
+    const home = path.posix.dirname(input.layout.releaseLink!);
+    add(BUNDLE.deployProgram, DEPLOY_PY, 0o755);
+    add(BUNDLE.deployPlan, `${JSON.stringify(deployPlan(spec, recipe, {
+      currentLink: input.layout.releaseLink!, releasesDir: path.posix.dirname(inPlace.releaseDir), venvsDir: `${home}/venvs`,
+      venvStore: inPlace.venvStore, secretsFile: (group) => secretsFile(input.layout, group),
+    }), undefined, 1)}\n`);
+  } else {
+    add(BUNDLE.script, renderShellScript(recipe), 0o755);
+  }
+  if (options.phaseScripts || inPlace) {
     for (const phase of recipe.phases) {
       add(BUNDLE.phaseScript(phase.name), renderPhaseScript(recipe, phase), 0o755);
     }
@@ -76,19 +110,34 @@ export function siteBundle(input: ProvisionInput, options: BundleOptions): Bundl
     const hiddenOk = (rel: string) => !app.staticFiles.some((f) => !f.includeHiddenFiles && isAtOrUnder(rel, f.directory) && rel !== f.directory && isHiddenPath(rel.slice(f.directory.length + 1)));
     addTree(files, app.source, BUNDLE.app(app.name), '', hiddenOk);
   }
-  for (const venv of spec.venvs) {
-    if (venv.requirementsFile) {
-      add(BUNDLE.requirements(venv.name), fs.readFileSync(venv.requirementsFile));
-    }
-    for (const pkg of venv.localPackages) {
-      if (fs.statSync(pkg).isDirectory()) {
-        addTree(files, pkg, BUNDLE.localPackage(venv.name, pkg));
-      } else {
-        add(BUNDLE.localPackage(venv.name, pkg), fs.readFileSync(pkg));
+  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/**
+ * Where an in-place recipe builds: a release directory named by the deploy program, and
+ * each venv in a directory named by a hash of what it is built from (its spec, the
+ * platform's Python and its files in the bundle), so an unchanged venv is reused.
+ */
+function inPlaceRelease(input: ProvisionInput, venvFiles: ReadonlyMap<string, BundleFile>): InPlaceRelease {
+  const { spec, platform, layout } = input;
+  if (layout.releaseLink === undefined) {
+    throw new Error(`site ${spec.name}: an in-place bundle needs a layout with releases (inPlaceLayout)`);
+  }
+  const home = path.posix.dirname(layout.releaseLink);
+  const venvStore = Object.fromEntries(spec.venvs.map((venv) => {
+    const digest = crypto.createHash('sha256');
+    digest.update(JSON.stringify({
+      python: platform.pythonBinary, version: platform.pythonVersion, requirements: venv.requirements,
+      systemSitePackages: venv.systemSitePackages, withPip: venv.withPip, requireHashes: venv.requireHashes,
+    }));
+    for (const [rel, file] of [...venvFiles.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (rel.startsWith(`${BUNDLE.venv(venv.name)}/`)) {
+        digest.update(`\0${rel}\0`).update(crypto.createHash('sha256').update(file.content).digest());
       }
     }
-  }
-  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return [venv.name, `${home}/venvs/${venv.name}-${digest.digest('hex').slice(0, 16)}`];
+  }));
+  return { releaseDir: `${home}/releases/${RELEASE_TOKEN}`, venvStore };
 }
 
 // Python bytecode caches and VCS metadata are never deployed.

@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { AppSpec, DaemonGroupSpec, HOST_PROCESSES_VARIABLE, needsHostCpus, PROCESSES_PER_CPU, SecretSpec, SiteLayout, SiteSpec, VenvSpec } from '../conf/site-spec';
+import { releaseLayout } from '../conf/release-layout';
 import { ModWsgiSource, Platform } from '../platform/platform';
 import { bootCommand, bootFiles, secretsFile } from './boot';
 import { HealthCheck } from './health';
@@ -41,6 +42,12 @@ export interface RecipeOptions {
    * environment, so the apps may use the role (ECS task role). @default false
    */
   readonly appsUseContainerRole?: boolean;
+  /**
+   * Build a release for an in-place deploy (Ec2Host) instead of installing over the
+   * serving paths: the deploy program (DEPLOY_PY) runs the phases and switches to it.
+   * @default - the recipe installs at the layout's paths
+   */
+  readonly inPlace?: InPlaceRelease;
 }
 
 /** How a fleet's instances agree on which one runs the release commands of a bundle. */
@@ -51,6 +58,17 @@ export interface ReleaseOnceOptions {
   readonly leaseSec: number;
   /** How long an instance waits for another's release before it fails provisioning. */
   readonly waitSec: number;
+}
+
+/** Stands for the release's id in the paths of an in-place recipe; the deploy program substitutes it. */
+export const RELEASE_TOKEN = '@RELEASE@';
+
+/** Where an in-place recipe builds (the layout must come from inPlaceLayout). */
+export interface InPlaceRelease {
+  /** The release's directory, with RELEASE_TOKEN in place of its id. */
+  readonly releaseDir: string;
+  /** Venv name -> the directory it is built in, named by a hash of its inputs: reused while they stay the same. */
+  readonly venvStore: Readonly<Record<string, string>>;
 }
 
 /** The instance metadata service's addresses on EC2 (IPv4 and the Nitro IPv6 endpoint). */
@@ -170,6 +188,10 @@ export type RecipeStep =
    * root resolved the secrets with.
    */
   | { readonly kind: 'execForeground'; readonly argv: readonly string[]; readonly unsetEnv: readonly string[] }
+  /** A graceful restart: rereads the config; requests in flight to daemon processes can fail. */
+  | { readonly kind: 'graceful'; readonly mode: StartMode; readonly service: string; readonly ctl: string }
+  /** `link` (replaced if present) pointing at `target`. */
+  | { readonly kind: 'symlink'; readonly target: string; readonly link: string }
   | { readonly kind: 'healthCheck'; readonly python: string; readonly probe: string; readonly host: string; readonly checks: readonly HealthCheck[] };
 
 /**
@@ -268,7 +290,10 @@ export const BUNDLE = {
   serverConf: 'apache/server.conf',
   siteConf: 'apache/site.conf',
   app: (name: string) => `apps/${name}`,
-  /** One phase's script, run by a layered image build. */
+  /** The in-place deploy program (DEPLOY_PY) and its plan. */
+  deployProgram: 'deploy.py',
+  deployPlan: 'deploy.json',
+  /** One phase's script, run by a layered image build (and by the in-place deploy program). */
   phaseScript: (phase: string) => `phases/${phase.replace(/:/g, '-')}.sh`,
   venv: (venv: string) => `venvs/${venv}`,
   requirements: (venv: string) => `venvs/${venv}/requirements.txt`,
@@ -288,6 +313,10 @@ export const ACME_FIRST_CERTIFICATE_WAIT_SEC = 300;
 export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Recipe {
   const { spec, platform, layout } = input;
   const apache = platform.apache;
+  const inPlace = options.inPlace;
+  // Where code, boot files and venv links are installed: a new release, or the serving paths.
+  const built = inPlace ? releaseLayout(layout, inPlace.releaseDir) : layout;
+  const venvDir = (name: string) => inPlace?.venvStore[name] ?? layout.venvDirs[name];
   const inBundle = (rel: string) => path.posix.join(options.bundleDir, rel);
 
   const os = platform.os;
@@ -319,7 +348,7 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
     );
   }
   system.push(
-    { kind: 'directory', path: `${layout.home}/apps` },
+    { kind: 'directory', path: inPlace ? path.posix.dirname(inPlace.releaseDir) : `${layout.home}/apps` },
     { kind: 'directory', path: `${layout.home}/venvs` },
     { kind: 'directory', path: layout.documentRoot },
     { kind: 'directory', path: layout.dataDir },
@@ -340,13 +369,13 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
     phases.push({
       name: `venv:${venv.name}`,
       inputs: ownFiles ? [BUNDLE.venv(venv.name)] : [],
-      output: layout.venvDirs[venv.name],
+      output: venvDir(venv.name),
       steps: [
         // Sets MOD_WSGI_PYTHON, which the venv's version check compares against, in this phase's own shell.
         checkModWsgi,
         {
           kind: 'venv', name: venv.name,
-          ...venvBuild(venv, platform.pythonBinary, layout.venvDirs[venv.name], {
+          ...venvBuild(venv, platform.pythonBinary, venvDir(venv.name), {
             requirementsFile: venv.requirementsFile ? inBundle(BUNDLE.requirements(venv.name)) : undefined,
             localPackages: venv.localPackages.map((p) => inBundle(BUNDLE.localPackage(venv.name, p))),
           }),
@@ -354,14 +383,24 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
       ],
     });
   }
-  const app: RecipeStep[] = spec.apps.map((a) => ({ kind: 'installTree', from: inBundle(BUNDLE.app(a.name)), to: layout.appDirs[a.name] }));
+  const app: RecipeStep[] = [];
+  if (inPlace) {
+    app.push(
+      { kind: 'directory', path: inPlace.releaseDir },
+      { kind: 'directory', path: `${inPlace.releaseDir}/apps` },
+      { kind: 'directory', path: `${inPlace.releaseDir}/venvs` },
+      ...spec.venvs.map((v): RecipeStep => ({ kind: 'symlink', target: venvDir(v.name), link: built.venvDirs[v.name] })),
+    );
+  }
+  app.push(...spec.apps.map((a): RecipeStep => ({ kind: 'installTree', from: inBundle(BUNDLE.app(a.name)), to: built.appDirs[a.name] })));
   const boot = bootFiles(spec, layout);
-  app.push({ kind: 'bootFiles', from: inBundle(BUNDLE.boot), to: layout.bootDir, files: boot.map((f) => ({ name: f.name, group: f.readers?.group })) });
+  app.push({ kind: 'bootFiles', from: inBundle(BUNDLE.boot), to: built.bootDir, files: boot.map((f) => ({ name: f.name, group: f.readers?.group })) });
+  const builtInput = { ...input, layout: built };
   // Build commands write into the new code before it is locked down.
-  app.push(...appCommands(input, 'build'));
+  app.push(...appCommands(builtInput, 'build'));
   for (const a of spec.apps) {
     const group = groupOf(spec, a);
-    app.push({ kind: 'protectTree', path: layout.appDirs[a.name], group: group?.group ?? group?.user, publicDirs: a.staticFiles.map((f) => f.directory) });
+    app.push({ kind: 'protectTree', path: built.appDirs[a.name], group: group?.group ?? group?.user, publicDirs: a.staticFiles.map((f) => f.directory) });
   }
   if (needsHostCpus(spec) && layout.hostFactsFile !== undefined) {
     app.push({ kind: 'hostFacts', path: layout.hostFactsFile, variable: HOST_PROCESSES_VARIABLE, processesPerCpu: PROCESSES_PER_CPU });
@@ -395,23 +434,34 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
     },
     { kind: 'configTest', argv: [apache.ctl, '-t'] },
   );
+  const afterSwitch: RecipePhase[] = [];
   // Secrets are fetched where the site runs, never shipped; release commands (migrations)
   // run with them before the new code takes traffic: on a VM now, in a container at its start.
-  const release = appCommands(input, 'release');
+  const release = appCommands(builtInput, 'release');
   if (options.startMode !== StartMode.NONE) {
     app.push(...secretSteps(input, options), ...releaseSteps(input, release, options));
-    app.push({ kind: 'start', mode: options.startMode, service: apache.service, ctl: apache.ctl });
+    // In place, the deploy program switches to the release, then starts or reloads (phases start, reload, health).
+    const start: RecipeStep[] = [{ kind: 'start', mode: options.startMode, service: apache.service, ctl: apache.ctl }];
     if (cert?.source === 'acme') {
-      app.push({
+      start.push({
         kind: 'acmeActivation', mode: options.startMode, mdStoreDir: tls!.facts.mdStoreDir, domain: cert.domains[0],
         waitSec: ACME_FIRST_CERTIFICATE_WAIT_SEC, service: apache.service, ctl: apache.ctl,
       });
     }
-    app.push({
+    const health: RecipeStep = {
       kind: 'healthCheck', python: platform.pythonBinary, probe: inBundle(BUNDLE.healthProbe), host: spec.serverName,
       // With TLS, plain HTTP only redirects: the apps are checked over HTTPS.
       checks: healthChecks(spec, tls ? `https://127.0.0.1:${tls.spec.httpsPort}` : `http://127.0.0.1:${options.port}`),
-    });
+    };
+    if (inPlace) {
+      afterSwitch.push(
+        { name: 'start', inputs: [], steps: start },
+        { name: 'reload', inputs: [], steps: [{ kind: 'graceful', mode: options.startMode, service: apache.service, ctl: apache.ctl }] },
+        { name: 'health', inputs: [], steps: [health] },
+      );
+    } else {
+      app.push(...start, health);
+    }
   }
   // Secret references (ARNs) and their client are read where the secrets are resolved.
   const secretInputs = groupSecrets(spec).length > 0 ? [BUNDLE.awsClient, ...groupSecrets(spec).map(({ group }) => BUNDLE.secrets(group.name))] : [];
@@ -423,6 +473,7 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
     inputs: ['apache', BUNDLE.healthProbe, ...(options.startMode !== StartMode.NONE ? secretInputs : []), ...(boot.length > 0 ? [BUNDLE.boot] : []), ...spec.apps.map((a) => BUNDLE.app(a.name))],
     steps: app,
   });
+  phases.push(...afterSwitch);
   if (options.startMode === StartMode.NONE) {
     // An image runs on machines other than the one that built it, with volumes and
     // credentials of its own: the host facts, the data directories' owner (a new volume)

@@ -194,6 +194,10 @@ function renderStep(step: RecipeStep): string[] {
         shellCommand(['unset', ...step.unsetEnv]),
         `exec ${shellCommand(step.argv)}`,
       ];
+    case 'graceful':
+      return [`log ${q('reloading Apache gracefully: its config changed')}`, `quiet ${shellCommand(gracefulCommand(step))}`];
+    case 'symlink':
+      return [shellCommand(['ln', '-sfn', step.target, step.link])];
     case 'healthCheck':
       return [shellCommand([step.python, step.probe, ...healthProbeArgs(step.host, step.checks, 30)])];
   }

@@ -19,9 +19,12 @@ export function debianRootTarball(): string {
   return CACHE;
 }
 
-/** A fresh Debian 12 root in `dir`, with /proc mounted and services kept from starting on install. */
-export function unpackDebianRoot(dir: string): void {
-  execFileSync('tar', ['-C', dir, '-xf', debianRootTarball()]);
+/**
+ * A fresh Debian 12 root in `dir` (minbase, or another of the cached roots), with /proc
+ * mounted and services kept from starting on install.
+ */
+export function unpackDebianRoot(dir: string, tarball: string = debianRootTarball()): void {
+  execFileSync('tar', ['-C', dir, '-xf', tarball]);
   fs.copyFileSync('/etc/resolv.conf', path.join(dir, 'etc', 'resolv.conf'));
   // Debian's convention for chroots: maintainer scripts must not start daemons.
   fs.writeFileSync(path.join(dir, 'usr', 'sbin', 'policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });

@@ -94,7 +94,7 @@ describe('Ec2Host first boot under cloud-init', () => {
     expect(log).toMatch(/\[bootstrap\] bundle verified: sha256 [0-9a-f]{64}/);
     expect(log).toContain('[provision] mod_wsgi links Python 3.11');
     expect(log).toContain(`[health] ok   http://127.0.0.1:${SITE_PORT}/api -> 200`);
-    expect(log).toContain('[provision] site site provisioned');
+    expect(log).toMatch(/\[deploy\] release [0-9T]+-[0-9a-f]{12} serves/);
     const result = JSON.parse(fs.readFileSync(path.join(root, 'var/lib/cloud/data/result.json'), 'utf8'));
     expect(result.v1.errors).toEqual([]);
     // The S3 stand-in answered only signed requests for the object's exact version.
