@@ -234,7 +234,11 @@ export class Ec2Host extends SiteHost {
     new TerraformOutput(this, 'InstanceId', { value: this.instance.id });
   }
 
-  /** Releases behind a `current` link, so a code deploy leaves the Apache config as it is. */
+  /**
+   * Releases behind a `current` link, so a code deploy leaves the Apache config as it is.
+   * TypeScript only (provisioning layer types).
+   * @jsii ignore
+   */
   protected provisionInput(): ProvisionInput {
     return inPlaceProvisionInputOf(this.site);
   }

@@ -204,8 +204,8 @@ describe('Ec2Fleet release steps: once per bundle across the fleet', () => {
     new WsgiApp(site, 'App', { mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', releaseCommands: [MIGRATE], daemonGroup: new DaemonGroup(site, 'G', { virtualEnv: new VirtualEnv(stack, 'E') }) });
     const host = new Ec2Host(stack, 'Host', { site, amiId: 'ami-0123456789abcdef0' });
     const json = JSON.parse(Testing.synth(stack, true));
-    // THEN its recipe runs the command itself, and its role writes nothing
-    expect(host.bundleObject.files().get('provision.sh')!.content.toString()).toMatch(/^quiet runuser -u wsgi-g .* migrate 'it'\\''s \$\(reboot\)'$/m);
+    // THEN its recipe (the in-place release's app phase) runs the command itself, and its role writes nothing
+    expect(host.bundleObject.files().get('phases/app.sh')!.content.toString()).toMatch(/^quiet runuser -u wsgi-g .* migrate 'it'\\''s \$\(reboot\)'$/m);
     expect(policyOf(json).Statement.map((st: any) => st.Sid)).not.toContain('ReleaseMarkers');
   });
 
