@@ -6,8 +6,9 @@ import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { App, TerraformStack, Testing } from 'cdktf';
 import { DockerSiteStack } from '../examples/docker-site/main';
 import { ApacheSite, AppSecret, DaemonGroup, Platform, VirtualEnv, WsgiApp } from '../lib';
-import { FIXTURE_APP } from './util';
+import { fakeClis, FIXTURE_APP } from './util';
 import { DockerHost, DockerHostProps } from '../lib/docker';
+import { DOCKER_RELEASE_SH } from '../lib/private/container';
 
 describe('DockerHost', () => {
   const stack = new DockerSiteStack(Testing.app(), 'docker-site');
@@ -170,23 +171,24 @@ describe('DockerHost with secrets, release commands and data directories', () =>
   const context = host.buildContext();
   const start = context.get('bundle/phases/start.sh')!.content.toString();
 
-  test('the container start resolves the secrets as root into a 0400 file of the group\'s user, then runs the release once per container as that user', () => {
-    // GIVEN the start script, in order
-    const secrets = start.indexOf('python3.11 /opt/cdktf-apache-wsgi/site/aws_client.py secrets /opt/cdktf-apache-wsgi/site/secrets/web.json /srv/wsgi/site/secrets/web.json.new\n');
-    const release = start.indexOf('runuser -u wsgi-web -- env -i PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 HOME=/srv/wsgi/site /srv/wsgi/site/venvs/env/bin/python '
+  test('the release phase resolves the secrets as root into a 0400 file of the group\'s user, then runs the release as that user; the serving start skips it', () => {
+    // GIVEN the release phase script (the host's one-off container), in order
+    const releaseScript = context.get('bundle/phases/release.sh')!.content.toString();
+    const secrets = releaseScript.indexOf('python3.11 /opt/cdktf-apache-wsgi/site/aws_client.py secrets /opt/cdktf-apache-wsgi/site/secrets/web.json /srv/wsgi/site/secrets/web.json.new\n');
+    const release = releaseScript.indexOf('quiet runuser -u wsgi-web -- env -i PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 HOME=/srv/wsgi/site /srv/wsgi/site/venvs/env/bin/python '
       + '/srv/wsgi/site/boot/caw_boot.py /srv/wsgi/site/boot/app.json -- python manage.py migrate --noinput\n');
-    const server = start.indexOf('exec /bin/sh -c');
-    // THEN the secrets come first (mode set before the owner: no CAP_FOWNER), then the release, then Apache
+    // THEN the secrets come first (mode set before the owner: no CAP_FOWNER), then the release
+    // (quiet: a failure stops it with its output), and no server
     expect(secrets).toBeGreaterThan(0);
-    expect(start).toContain('chmod 0400 /srv/wsgi/site/secrets/web.json.new\nchown wsgi-web:wsgi-web /srv/wsgi/site/secrets/web.json.new\n');
+    expect(releaseScript).toContain('chmod 0400 /srv/wsgi/site/secrets/web.json.new\nchown wsgi-web:wsgi-web /srv/wsgi/site/secrets/web.json.new\n');
     expect(release).toBeGreaterThan(secrets);
-    expect(server).toBeGreaterThan(release);
-    // AND a failing step stops the script with its output (quiet), so the container exits non-zero
-    expect(start).toContain('  quiet runuser -u wsgi-web');
-    // AND the release runs once per container: a restart skips it, a new container (a deploy) runs it
-    expect(start).toContain("if [ -e /srv/wsgi/site/release-done ]; then\n  log 'release commands already ran in this container: skipped at this restart'\nelse\n");
-    expect(start).toContain(' -- python manage.py migrate --noinput\n  : > /srv/wsgi/site/release-done\nfi\n');
-    expect(start).toMatch(/^set -eu$/m);
+    expect(releaseScript).not.toContain('exec ');
+    expect(releaseScript).toMatch(/^set -eu$/m);
+    // AND the serving container's start resolves the secrets too, but never runs the release
+    expect(start).toContain('aws_client.py secrets /opt/cdktf-apache-wsgi/site/secrets/web.json /srv/wsgi/site/secrets/web.json.new\n');
+    expect(start).not.toMatch(/migrate|runuser|release-done/);
+    // AND the image holds the release phase beside the start phase
+    expect(context.get('Dockerfile')!.content.toString()).toContain('COPY ["bundle/phases/release.sh","/opt/cdktf-apache-wsgi/site/phases/release.sh"]\n');
   });
 
   test('the image holds the ARN list and the client, copied after the app phase and never run at build', () => {
@@ -245,5 +247,106 @@ describe('DockerHost with secrets, release commands and data directories', () =>
     new DaemonGroup(late.site, 'Late', { virtualEnv: new VirtualEnv(late.stack, 'LateEnv'), dataDirectories: { CACHE: 'cache' } });
     // THEN synth names it
     expect(() => Testing.synth(late.stack, true)).toThrow(/data directory cache of daemon group late was declared after the DockerHost/);
+  });
+});
+
+describe('DockerHost release commands: once per new image, in a one-off container, before the switch', () => {
+  const HOSTILE = ['python', 'manage.py', 'migrate', "$(reboot) it's ${file(\"/etc/passwd\")}"];
+  const build = (releaseCommands: string[][], siteName = 'shop') => {
+    const stack = new TerraformStack(Testing.app(), 'docker');
+    new DockerProvider(stack, 'Docker');
+    const site = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'localhost', siteName });
+    const group = new DaemonGroup(site, 'Web', { virtualEnv: new VirtualEnv(stack, 'Env'), dataDirectories: { UPLOADS: 'uploads' } });
+    new WsgiApp(site, 'App', { mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', daemonGroup: group, releaseCommands });
+    const host = new DockerHost(stack, 'Host', { site, awsCredentialsFile: '/etc/caw/aws-credentials', awsProfile: 'deploy' });
+    const json = JSON.parse(Testing.synth(stack, true));
+    const data = json.resource.terraform_data ?? {};
+    const key = (prefix: string) => Object.keys(data).find((k) => k.startsWith(prefix))!;
+    return { host, json, data, first: data[key('Host_FirstRelease_')], release: data[key('Host_Release_')], key };
+  };
+
+  test('a dependent of the container, replaced with every image, runs the new image\'s release phase from its destroy: before the old container is touched', () => {
+    // GIVEN a site with a release command
+    const { json, release, key } = build([['python', 'manage.py', 'migrate']]);
+    const [image] = Object.values(json.resource.docker_image) as any[];
+    const [container] = Object.values(json.resource.docker_container) as any[];
+    // THEN it depends on the container, so Terraform runs its destroy before the container's
+    // (a replaced container is destroyed before anything it depends on is created)
+    expect(release.depends_on).toEqual([expect.stringMatching(/^docker_container\.Host_Container_/)]);
+    expect(release.triggers_replace).toEqual({ content: image.triggers.content });
+    const exec = release.provisioner[0]['local-exec'];
+    expect([exec.command, exec.when, exec.interpreter]).toEqual([DOCKER_RELEASE_SH, 'destroy', ['/bin/sh', '-c']]);
+    // AND its destroy compares its own (old) content hash with the configuration's new one, and runs the new image by name
+    expect(exec.environment).toMatchObject({
+      OLD_CONTENT: '${self.triggers_replace.content}', NEW_CONTENT: image.triggers.content, IMAGE: image.name, CONTEXT: 'docker/shop',
+      SCRIPT: '/opt/cdktf-apache-wsgi/site/phases/release.sh', NAME: 'shop-release', SITE: 'shop',
+    });
+    // AND a site's first image releases before its first container, once (never replaced)
+    expect(container.depends_on).toEqual([`terraform_data.${key('Host_FirstRelease_')}`]);
+  });
+
+  test('the one-off container runs with the serving container\'s volumes, credentials file, capabilities and security options', () => {
+    const { json, first, release } = build([['python', 'manage.py', 'migrate']]);
+    const [container] = Object.values(json.resource.docker_container) as any[];
+    for (const resource of [first, release]) {
+      const flags: string[] = resource.provisioner[0]['local-exec'].environment.RUN_FLAGS.split('\n');
+      expect(flags).toEqual([
+        '--cap-drop', 'ALL', ...container.capabilities.add.flatMap((c: string) => ['--cap-add', c]),
+        ...container.security_opts.flatMap((o: string) => ['--security-opt', o]),
+        '-v', 'shop-web-uploads:/srv/wsgi/shop/data/web/uploads', '-v', '/etc/caw/aws-credentials:/root/.aws/credentials:ro',
+        ...container.env.flatMap((e: string) => ['-e', e]),
+      ]);
+    }
+    expect(container.capabilities.drop).toEqual(['ALL']);
+    expect(first.provisioner[0]['local-exec'].environment.IMAGE).toMatch(/^\$\{docker_image\.Host_Image_[0-9A-F]+\.image_id\}$/);
+    expect(first.depends_on).toEqual([expect.stringMatching(/^docker_volume\.Host_Data-web-uploads_/)]);
+  });
+
+  test('no release command or site value reaches a local-exec command; none of the resources without release commands', () => {
+    // GIVEN a release command with a command substitution, quotes and a Terraform template
+    const { json } = build([HOSTILE]);
+    // THEN the release command is in the image only, and the command texts are the fixed script
+    expect(JSON.stringify(json)).not.toContain('reboot');
+    for (const resource of Object.values(json.resource.terraform_data) as any[]) {
+      expect(resource.provisioner[0]['local-exec'].command).toBe(DOCKER_RELEASE_SH);
+    }
+    // AND the script holds no Terraform template of its own
+    expect(DOCKER_RELEASE_SH).not.toMatch(/[$%]\{/);
+    // AND a site name that would carry shell or a template never gets that far
+    expect(() => build([HOSTILE], "$(reboot)'${x}")).toThrow(/siteName .* is invalid/);
+    // AND without release commands there is neither resource, and the container depends on nothing
+    const plain = build([]);
+    expect(plain.json.resource.terraform_data).toBeUndefined();
+    expect([plain.host.release, plain.host.firstRelease]).toEqual([undefined, undefined]);
+    expect((Object.values(plain.json.resource.docker_container)[0] as any).depends_on).toBeUndefined();
+  });
+
+  test('the release script runs the image once with the flags, skips an unchanged image, and fails the step with the output of a failing release', () => {
+    // GIVEN a fake docker CLI whose run prints the release's output and exits with $RUN_EXIT
+    const cli = fakeClis({ docker: '[ "$1" = run ] || exit 0; echo "[provision] ERROR: migration failed" >&2; exit "$RUN_EXIT"' });
+    const env = {
+      SITE: 'shop', NAME: 'shop-release', IMAGE: 'shop:abc', CONTEXT: 'docker/shop', SCRIPT: '/opt/cdktf-apache-wsgi/site/phases/release.sh',
+      RUN_FLAGS: '--cap-drop\nALL\n-v\nshop-web-uploads:/srv/wsgi/shop/data/web/uploads\n-e\nAWS_PROFILE=a b', OLD_CONTENT: 'old', NEW_CONTENT: 'new',
+    };
+    try {
+      // WHEN the release succeeds
+      const ok = cli.run(DOCKER_RELEASE_SH, { ...env, RUN_EXIT: '0' });
+      // THEN the image (present) is run once, each flag one argument, without the image's health check
+      expect(ok.status).toBe(0);
+      expect(cli.calls()).toEqual([
+        'docker image inspect shop:abc', 'docker rm -f shop-release',
+        'docker run --rm --name shop-release --no-healthcheck --cap-drop ALL -v shop-web-uploads:/srv/wsgi/shop/data/web/uploads -e AWS_PROFILE=a b shop:abc sh /opt/cdktf-apache-wsgi/site/phases/release.sh',
+      ]);
+      // WHEN it fails, THEN the step fails with the release's own output and says the serving container was not touched
+      const failed = cli.run(DOCKER_RELEASE_SH, { ...env, RUN_EXIT: '3' });
+      expect(failed.status).toBe(1);
+      expect(failed.stderr).toBe('[provision] ERROR: migration failed\nsite shop: the release commands failed (exit 3) in the new image; the serving container was not touched\n');
+      // WHEN the image did not change (a destroy), THEN nothing runs
+      cli.reset();
+      const same = cli.run(DOCKER_RELEASE_SH, { ...env, OLD_CONTENT: 'new', RUN_EXIT: '3' });
+      expect([same.status, cli.calls()]).toEqual([0, []]);
+    } finally {
+      cli.cleanup();
+    }
   });
 });
