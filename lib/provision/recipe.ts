@@ -446,7 +446,8 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
   );
   const afterSwitch: RecipePhase[] = [];
   // Secrets are fetched where the site runs, never shipped; release commands (migrations)
-  // run with them before the new code takes traffic: on a VM now, in a container at its start.
+  // run with them before the new code takes traffic: on a VM now; for an image, in its start
+  // phase (once per container) or its release phase (once per deploy, run by the host).
   const release = appCommands(builtInput, 'release');
   if (options.startMode !== StartMode.NONE) {
     app.push(...secretSteps(input, options), ...releaseSteps(input, release, options));
