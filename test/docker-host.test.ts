@@ -6,6 +6,7 @@ import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { App, TerraformStack, Testing } from 'cdktf';
 import { DockerSiteStack } from '../examples/docker-site/main';
 import { ApacheSite, AppSecret, DaemonGroup, Platform, VirtualEnv, WsgiApp } from '../lib';
+import { synthForTerraform } from './provision/terraform';
 import { fakeClis, FIXTURE_APP } from './util';
 import { DockerHost, DockerHostProps } from '../lib/docker';
 import { DOCKER_RELEASE_SH } from '../lib/private/container';
@@ -346,6 +347,95 @@ describe('DockerHost release commands: once per new image, in a one-off containe
       const same = cli.run(DOCKER_RELEASE_SH, { ...env, OLD_CONTENT: 'new', RUN_EXIT: '3' });
       expect([same.status, cli.calls()]).toEqual([0, []]);
     } finally {
+      cli.cleanup();
+    }
+  });
+});
+
+describe('DockerHost release order with real terraform (the docker resources played by terraform_data)', () => {
+  // The docker provider is not installed here: its image, volume and container become terraform_data
+  // stand-ins that log their create and destroy; the release resources are DockerHost's own, their
+  // script run against a fake docker CLI. What is checked is the order Terraform itself derives.
+  const synthJson = (migration: string) => {
+    const stack = new TerraformStack(Testing.app(), 'docker');
+    new DockerProvider(stack, 'Docker');
+    const site = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'localhost', siteName: 'shop' });
+    const group = new DaemonGroup(site, 'Web', { virtualEnv: new VirtualEnv(stack, 'Env'), dataDirectories: { UPLOADS: 'uploads' } });
+    new WsgiApp(site, 'App', { mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', daemonGroup: group, releaseCommands: [['python', migration]] });
+    new DockerHost(stack, 'Host', { site });
+    return Testing.synth(stack, true);
+  };
+  const standIns = (synthesized: string, log: string) => {
+    const json = JSON.parse(synthesized.replace(/docker_image\.([\w-]+)\.image_id/g, 'terraform_data.$1.output')
+      .replace(/docker_volume\.([\w-]+)\.name/g, 'terraform_data.$1.output').replace(/"docker_(container|volume|image)\./g, '"terraform_data.'));
+    const logged = (what: string, input: string, extra: object = {}) => ({
+      input, ...extra,
+      provisioner: [
+        { 'local-exec': { command: `echo "${what}-create $IN" >> ${log}`, environment: { IN: '${self.output}' } } },
+        { 'local-exec': { when: 'destroy', command: `echo "${what}-destroy $IN" >> ${log}`, environment: { IN: '${self.output}' } } },
+      ],
+    });
+    const data = json.resource.terraform_data;
+    for (const [id, image] of Object.entries(json.resource.docker_image) as [string, any][]) {
+      data[id] = logged('image', image.name, { triggers_replace: image.triggers, lifecycle: image.lifecycle });
+    }
+    for (const [id, volume] of Object.entries(json.resource.docker_volume) as [string, any][]) {
+      data[id] = { input: volume.name };
+    }
+    for (const [id, container] of Object.entries(json.resource.docker_container) as [string, any][]) {
+      data[id] = logged('container', container.image, { triggers_replace: [container.image], depends_on: container.depends_on });
+    }
+    delete json.resource.docker_image; delete json.resource.docker_volume; delete json.resource.docker_container;
+    delete json.provider; delete json.terraform.required_providers;
+    return JSON.stringify(json);
+  };
+
+  test('a new image\'s release runs while the old container exists; when it fails, the old container is never destroyed', () => {
+    // GIVEN a fake docker CLI whose `run` exits with the code in run-exit, and the first deploy applied
+    const cli = fakeClis();
+    cli.tool('docker', `[ "$1" = run ] || exit 0; exit "$(cat ${cli.dir}/run-exit)"`);
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${cli.dir}:${savedPath}`;
+    // A directory and environment to run terraform in (the fake CLI on PATH); each apply writes its configuration
+    const run = synthForTerraform((app) => new TerraformStack(app, 'docker'));
+    process.env.PATH = savedPath;
+    const log = path.join(cli.dir, 'calls');
+    const apply = (migration: string, runExit: number) => {
+      fs.writeFileSync(path.join(cli.dir, 'run-exit'), String(runExit));
+      fs.writeFileSync(path.join(run.dir, 'cdk.tf.json'), standIns(synthJson(migration), log));
+      cli.reset();
+      try {
+        if (!fs.existsSync(path.join(run.dir, '.terraform'))) {
+          run.terraform('init', '-input=false', '-no-color');
+        }
+        run.terraform('apply', '-auto-approve', '-input=false', '-no-color');
+        return { ok: true, calls: cli.calls() };
+      } catch (e) {
+        return { ok: false, calls: cli.calls(), error: String(e) };
+      }
+    };
+    const short = (calls: string[]) => calls.map((c) => c.replace(/^docker run .* (shop:\w+) sh .*$/, 'docker run $1').split(' ').slice(0, 3).join(' '))
+      .filter((c) => !c.startsWith('docker image') && !c.startsWith('docker rm'));
+    try {
+      const first = apply('migrate_1', 0);
+      // THEN the first image is released before the first container
+      expect(first.ok).toBe(true);
+      const [image1] = first.calls.filter((c) => c.startsWith('image-create')).map((c) => c.split(' ')[1]);
+      expect(short(first.calls).filter((c) => !c.startsWith('image'))).toEqual([`docker run ${image1}`, `container-create ${image1}`]);
+      // WHEN a new image's release succeeds
+      const second = apply('migrate_2', 0);
+      const [image2] = second.calls.filter((c) => c.startsWith('image-create')).map((c) => c.split(' ')[1]);
+      // THEN it ran on the new image before the old container was destroyed, and only once
+      expect(second.ok).toBe(true);
+      expect(short(second.calls).filter((c) => !c.startsWith('image'))).toEqual([`docker run ${image2}`, `container-destroy ${image1}`, `container-create ${image2}`]);
+      // WHEN the next image's release fails
+      const third = apply('migrate_3', 3);
+      // THEN the deploy fails after the release, and the serving container is never destroyed
+      expect(third.ok).toBe(false);
+      expect(third.error).toContain('the serving container was not touched');
+      expect(short(third.calls).filter((c) => c.startsWith('docker run') || c.startsWith('container'))).toEqual([expect.stringMatching(/^docker run shop:/)]);
+    } finally {
+      run.cleanup();
       cli.cleanup();
     }
   });
