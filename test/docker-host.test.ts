@@ -10,6 +10,7 @@ import { synthForTerraform } from './provision/terraform';
 import { fakeClis, FIXTURE_APP } from './util';
 import { DockerHost, DockerHostProps } from '../lib/docker';
 import { DOCKER_RELEASE_SH } from '../lib/private/container';
+import { renderSiteFiles } from '../lib/private/render-site';
 
 describe('DockerHost', () => {
   const stack = new DockerSiteStack(Testing.app(), 'docker-site');
@@ -320,6 +321,14 @@ describe('DockerHost release commands: once per new image, in a one-off containe
     expect(plain.json.resource.terraform_data).toBeUndefined();
     expect([plain.host.release, plain.host.firstRelease]).toEqual([undefined, undefined]);
     expect((Object.values(plain.json.resource.docker_container)[0] as any).depends_on).toBeUndefined();
+  });
+
+  test('render\'s README tells how to run the release phase of an image that has one', () => {
+    // GIVEN a DockerHost site with release commands, and the example without
+    const readme = (host: DockerHost) => renderSiteFiles(host.site, host.buildContext()).get('README.txt')!.content.toString();
+    // THEN only the first says to run the release phase once per new image, before its container serves
+    expect(readme(build([['python', 'manage.py', 'migrate']]).host)).toContain('`sh /opt/cdktf-apache-wsgi/site/phases/release.sh` once in a one-off container of it');
+    expect(readme(new DockerSiteStack(Testing.app(), 'docker-site').host)).not.toContain('release.sh');
   });
 
   test('the release script runs the image once with the flags, skips an unchanged image, and fails the step with the output of a failing release', () => {

@@ -103,7 +103,7 @@ echo "site $SITE: release task $task started (task definition $TASK_DEFINITION)"
 waits=0
 until aws ecs wait tasks-stopped --region "$AWS_REGION" --cluster "$CLUSTER" --tasks "$task"; do
   waits=$((waits + 1))
-  [ "$waits" -lt 6 ] || { echo "site $SITE: release task $task still running after an hour" >&2; exit 1; }
+  [ "$waits" -lt 6 ] || { echo "site $SITE: release task $task: aws ecs wait tasks-stopped gave up 6 times (an hour, or an error above)" >&2; exit 1; }
 done
 result="$(aws ecs describe-tasks --region "$AWS_REGION" --cluster "$CLUSTER" --tasks "$task" --query 'tasks[0].[containers[0].exitCode, stoppedReason]' --output text)"
 code="$(printf '%s\\n' "$result" | cut -f 1)"
