@@ -25,10 +25,11 @@ export interface ContainerSiteHostProps extends SiteHostProps {
  * A host that runs the site as a container image built from the site's recipe
  * (one layer per recipe phase). The container starts as root with the recipe's
  * start phase: it writes the host facts, gives each data directory to its
- * group's user, resolves the groups' AppSecrets into files only that user reads
- * at every start, and runs the release commands (each as the group's user) once
- * per container (a restart skips them), then execs Apache. A failing step stops
- * the container with the step's output.
+ * group's user and resolves the groups' AppSecrets into files only that user reads
+ * at every start, then execs Apache. A failing step stops the container with the
+ * step's output. The release commands are the image's release phase, which each
+ * host runs once per new image in a one-off container, before the switch; the
+ * serving containers never run them.
  * The build context (Dockerfile + bundle) is written next to cdk.tf.json under
  * `docker/<site>/`, so cdk.tf.json refers to it by a relative path.
  */
@@ -62,6 +63,8 @@ export abstract class ContainerSiteHost extends SiteHost {
   public buildContext(): Bundle {
     return imageBuildContext(this.provisionInput(), {
       port: this.containerPort, bundleDir: IMAGE_BUNDLE_DIR, appsUseContainerRole: this.appsUseContainerRole(),
+      // Both container hosts run the release commands once per deploy, before the switch.
+      releasePhase: true,
     });
   }
 

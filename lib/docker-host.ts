@@ -1,12 +1,13 @@
 import { Container } from '@cdktf/provider-docker/lib/container';
 import { Image } from '@cdktf/provider-docker/lib/image';
 import { Volume } from '@cdktf/provider-docker/lib/volume';
-import { Lazy, TerraformOutput } from 'cdktf';
+import { DataResource, Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { ContainerSiteHost, ContainerSiteHostProps } from './container-site-host';
-import { APACHE_CAPABILITIES, CONTAINER_AWS_CREDENTIALS_FILE } from './private/container';
+import { APACHE_CAPABILITIES, CONTAINER_AWS_CREDENTIALS_FILE, DOCKER_RELEASE_SH, IMAGE_BUNDLE_DIR } from './private/container';
 import { checkInt, checkPattern, propError } from './private/validate';
 import { IMAGE_HEALTH } from './provision/dockerfile';
+import { appCommands, BUNDLE, RELEASE_PHASE } from './provision/recipe';
 
 export interface DockerHostProps extends ContainerSiteHostProps {
   /** @default 8080 */
@@ -53,14 +54,28 @@ export interface DockerHostProps extends ContainerSiteHostProps {
  * one Docker engine. A redeploy builds the new image while the old container
  * serves, stops the old one gracefully, starts the new one and waits until it
  * is healthy. Each daemon group data directory is a named volume, kept when the
- * container is replaced; the container's start resolves the AppSecrets and runs
- * the release commands (see ContainerSiteHost), so a failing one fails the deploy.
+ * container is replaced; the container's start resolves the AppSecrets (see
+ * ContainerSiteHost). Release commands run once per new image in a one-off
+ * container of it (`docker run --rm`, with the docker CLI of the deploying machine
+ * and its DOCKER_HOST) while the old container still serves: a failing one fails
+ * the deploy and the old container keeps serving.
  */
 export class DockerHost extends ContainerSiteHost {
   public readonly image: Image;
   public readonly container: Container;
   /** One named volume per daemon group data directory: kept when the container is replaced. */
   public readonly volumes: Volume[];
+  /**
+   * With release commands: runs them in a one-off container of the first image, before the first container.
+   * @default - none without release commands
+   */
+  public readonly firstRelease?: DataResource;
+  /**
+   * With release commands: replaced with every new image; its replacement runs them in a one-off
+   * container of the new image while the old container still serves, and stops the deploy when they fail.
+   * @default - none without release commands
+   */
+  public readonly release?: DataResource;
 
   constructor(scope: Construct, id: string, props: DockerHostProps) {
     super(scope, id, props);
@@ -79,36 +94,61 @@ export class DockerHost extends ContainerSiteHost {
     const healthyTimeoutSec = checkInt(this, 'healthyTimeoutSec', props.healthyTimeoutSec
       ?? IMAGE_HEALTH.startPeriodSec + (IMAGE_HEALTH.retries + 1) * IMAGE_HEALTH.intervalSec, IMAGE_HEALTH.intervalSec, 3600);
 
+    const imageName = props.imageName === undefined ? Lazy.stringValue({ produce: () => `${this.site.siteName}:${this.contentHash().slice(0, 12)}` })
+      : checkPattern(this, 'imageName', props.imageName, /^[A-Za-z0-9][A-Za-z0-9._\/:@-]{0,254}$/, 'a Docker image name such as "mysite:1"');
     this.image = new Image(this, 'Image', {
-      name: props.imageName ?? Lazy.stringValue({ produce: () => `${this.site.siteName}:${this.contentHash().slice(0, 12)}` }),
+      name: imageName,
       keepLocally: true,
       buildAttribute: { context: this.contextPath },
       triggers: { content: contentHash },
-      // The new image is built while the old container still serves; only then is the container replaced.
       lifecycle: { createBeforeDestroy: true },
     });
     // Volumes are resources of their own: made now, from the daemon groups declared so far.
     const dataDirs = this.dataDirectories();
-    this.volumes = dataDirs.map((d) => new Volume(this, `Data-${d.group}-${d.name}`, { name: `${this.site.siteName}-${d.group}-${d.name}` }));
+    const volumeNames = dataDirs.map((d) => `${this.site.siteName}-${d.group}-${d.name}`);
+    this.volumes = dataDirs.map((d, i) => new Volume(this, `Data-${d.group}-${d.name}`, { name: volumeNames[i] }));
     this.node.addValidation({
       validate: () => {
         const late = this.dataDirectories().filter((d) => !dataDirs.some((e) => e.path === d.path));
         return late.map((d) => `${this.node.path}: data directory ${d.name} of daemon group ${d.group} was declared after the DockerHost, which has no volume for it; expected the DockerHost created after every daemon group`);
       },
     });
+    // What the serving container and the release's one-off container both run with.
+    const securityOpts = ['no-new-privileges:true'];
+    const credentialsVolume = credentialsFile ? [{ hostPath: credentialsFile, containerPath: CONTAINER_AWS_CREDENTIALS_FILE, readOnly: true }] : [];
+    const env = credentialsFile ? [`AWS_SHARED_CREDENTIALS_FILE=${CONTAINER_AWS_CREDENTIALS_FILE}`, `AWS_PROFILE=${profile}`] : [];
+    const hasRelease = appCommands(this.provisionInput(), 'release').length > 0;
+    // The same flags as docker run arguments, one a line; volumes by name (literals: a destroy provisioner may reference nothing else).
+    const releaseEnvironment = {
+      SITE: this.site.siteName, NAME: `${this.site.siteName}-release`,
+      SCRIPT: `${IMAGE_BUNDLE_DIR}/${BUNDLE.phaseScript(RELEASE_PHASE)}`, CONTEXT: this.contextPath,
+      RUN_FLAGS: [
+        '--cap-drop', 'ALL', ...APACHE_CAPABILITIES.flatMap((c) => ['--cap-add', c]), ...securityOpts.flatMap((o) => ['--security-opt', o]),
+        ...dataDirs.flatMap((d, i) => ['-v', `${volumeNames[i]}:${d.path}`]),
+        ...credentialsVolume.flatMap((v) => ['-v', `${v.hostPath}:${v.containerPath}:ro`]),
+        ...env.flatMap((e) => ['-e', e]),
+      ].join('\n'),
+    };
+    const releaseExec = (environment: Record<string, string>) => ({
+      type: 'local-exec' as const, command: DOCKER_RELEASE_SH, interpreter: ['/bin/sh', '-c'], environment: { ...releaseEnvironment, ...environment },
+    });
+    // A site's first image: its release runs before the first container. Never replaced.
+    this.firstRelease = hasRelease
+      ? new DataResource(this, 'FirstRelease', { provisioners: [releaseExec({ IMAGE: this.image.imageId, OLD_CONTENT: '', NEW_CONTENT: contentHash })], dependsOn: this.volumes })
+      : undefined;
     this.container = new Container(this, 'Container', {
       name: `${this.site.siteName}-apache`,
       image: this.image.imageId,
       restart,
       ports: [{ internal: this.containerPort, external: hostPort, ip: publishAddress }],
       capabilities: { drop: ['ALL'], add: [...APACHE_CAPABILITIES] },
-      securityOpts: ['no-new-privileges:true'],
+      securityOpts,
       // The start phase gives each new volume to its group's user (mode 0700).
       volumes: [
         ...dataDirs.map((d, i) => ({ volumeName: this.volumes[i].name, containerPath: d.path })),
-        ...(credentialsFile ? [{ hostPath: credentialsFile, containerPath: CONTAINER_AWS_CREDENTIALS_FILE, readOnly: true }] : []),
+        ...credentialsVolume,
       ],
-      env: credentialsFile ? [`AWS_SHARED_CREDENTIALS_FILE=${CONTAINER_AWS_CREDENTIALS_FILE}`, `AWS_PROFILE=${profile}`] : undefined,
+      env: env.length > 0 ? env : undefined,
       // Without a grace period the provider removes the old container with SIGKILL;
       // with one it stops it first with the image's STOPSIGNAL (Apache's graceful stop).
       destroyGraceSeconds: stopGraceSec ?? Lazy.numberValue({ produce: () => this.defaultStopGraceSec() }),
@@ -116,7 +156,23 @@ export class DockerHost extends ContainerSiteHost {
       wait: true,
       waitTimeout: healthyTimeoutSec,
       mustRun: true,
+      dependsOn: this.firstRelease ? [this.firstRelease] : undefined,
     });
+    // Terraform destroys a replaced container before it creates or updates anything the container
+    // depends on (the new image, a release resource), but after the destroys of its dependents:
+    // so the release of a new image runs from the destroy of this dependent, replaced with every
+    // image, while the old container still serves. Its destroy sees the current configuration's
+    // literals (the new image's name and content hash) and its own state (the old hash).
+    this.release = hasRelease
+      ? new DataResource(this, 'Release', {
+        triggersReplace: { content: contentHash },
+        dependsOn: [this.container],
+        provisioners: [{
+          ...releaseExec({ IMAGE: imageName, NEW_CONTENT: contentHash, OLD_CONTENT: '${self.triggers_replace.content}' }),
+          when: 'destroy',
+        }],
+      })
+      : undefined;
     new TerraformOutput(this, 'Url', { value: `http://${publishAddress}:${hostPort}/` });
   }
 }

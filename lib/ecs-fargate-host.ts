@@ -16,11 +16,11 @@ import { FleetSubnet } from './ec2-fleet';
 import { HttpsLoadBalancer, SiteLoadBalancerOptions } from './https-load-balancer';
 import { behindLoadBalancer, siteLoadBalancer, SUBNET_CIDR, targetsSecurityGroup } from './private/alb-routes';
 import { PARAMETER_ARN, secretReadStatements } from './private/aws-site';
-import { APACHE_CAPABILITIES, DEFAULT_CONTAINER_CAPABILITIES, ECR_PUSH_SH, IMAGE_BUNDLE_DIR } from './private/container';
+import { APACHE_CAPABILITIES, DEFAULT_CONTAINER_CAPABILITIES, ECR_PUSH_SH, ECS_RELEASE_SH, IMAGE_BUNDLE_DIR } from './private/container';
 import { checkInt, checkPattern, propError } from './private/validate';
 import { IMAGE_HEALTH } from './provision/dockerfile';
 import { healthProbeArgs } from './provision/health';
-import { BUNDLE, ProvisionInput } from './provision/recipe';
+import { appCommands, BUNDLE, ProvisionInput, RELEASE_PHASE } from './provision/recipe';
 
 /** A secret the container gets as an environment variable, read by ECS at task start. */
 export interface ContainerSecret {
@@ -98,7 +98,9 @@ const CONTAINER = 'apache';
  * the image: AppSecrets are resolved by each task's start with the task role
  * into files only the daemon group's user reads (as on EC2), and the `secrets`
  * prop's are set as environment variables by ECS. Release commands run once per
- * task (each task of a deploy, concurrently): make them idempotent. Daemon groups may
+ * new image, before the service rolls: a one-off task of the new task definition
+ * (`aws ecs run-task` from the deploying machine) runs the image's release phase; when
+ * it fails, the deploy fails and the service keeps the old tasks. Daemon groups may
  * not declare dataDirectories (a task has no disk that outlives it).
  */
 export class EcsFargateHost extends ContainerSiteHost {
@@ -117,6 +119,11 @@ export class EcsFargateHost extends ContainerSiteHost {
    */
   public readonly taskRole: IamRole;
   public readonly securityGroup: SecurityGroup;
+  /**
+   * With release commands: runs them once per new image in a one-off task, before the service rolls.
+   * @default - none without release commands
+   */
+  public readonly release?: DataResource;
   /** '<repository URL>:<content hash>' */
   public readonly imageUri: string;
   public readonly url: TerraformOutput;
@@ -262,6 +269,28 @@ export class EcsFargateHost extends ContainerSiteHost {
       tags,
     });
 
+    const network = {
+      subnets: subnets.map((s) => s.subnetId), securityGroups: [this.securityGroup.id], assignPublicIp: props.assignPublicIp ?? false,
+    };
+    if (appCommands(this.provisionInput(), 'release').length > 0) {
+      // The service's tasks skip the release commands (the image's release phase): they run once, here, before the service rolls.
+      this.release = new DataResource(this, 'Release', {
+        triggersReplace: { image: this.imageUri },
+        dependsOn: [push],
+        provisioners: [{
+          type: 'local-exec',
+          command: ECS_RELEASE_SH,
+          interpreter: ['/bin/sh', '-c'],
+          environment: {
+            SITE: site.siteName, AWS_REGION: region.name, CLUSTER: this.cluster.name, TASK_DEFINITION: this.taskDefinition.arn,
+            NETWORK: Fn.jsonencode({ awsvpcConfiguration: { ...network, assignPublicIp: network.assignPublicIp ? 'ENABLED' : 'DISABLED' } }),
+            OVERRIDES: JSON.stringify({ containerOverrides: [{ name: CONTAINER, command: ['sh', `${IMAGE_BUNDLE_DIR}/${BUNDLE.phaseScript(RELEASE_PHASE)}`] }] }),
+            LOG_GROUP: this.logGroup.name, LOG_STREAM_PREFIX: `${site.siteName}/${CONTAINER}`,
+          },
+        }],
+      });
+    }
+
     // The listener rules route to the apps' target groups: ECS attaches to them only once they exist.
     const rules = this.loadBalancer.node.findAll().filter((c): c is LbListenerRule => c instanceof LbListenerRule);
     const routing: ITerraformDependable[] = [this.loadBalancer.httpsListener, ...rules];
@@ -276,16 +305,14 @@ export class EcsFargateHost extends ContainerSiteHost {
       deploymentMaximumPercent: 200,
       deploymentCircuitBreaker: { enable: true, rollback: true },
       healthCheckGracePeriodSeconds: IMAGE_HEALTH.startPeriodSec,
-      networkConfiguration: {
-        subnets: subnets.map((s) => s.subnetId), securityGroups: [this.securityGroup.id], assignPublicIp: props.assignPublicIp ?? false,
-      },
+      networkConfiguration: network,
       loadBalancer: this.loadBalancer.targetGroups.map((tg) => ({
         targetGroupArn: tg.arn, containerName: CONTAINER, containerPort: this.containerPort,
       })),
       waitForSteadyState: true,
       propagateTags: 'SERVICE',
       enableEcsManagedTags: true,
-      dependsOn: [push, ...routing],
+      dependsOn: [push, ...routing, ...(this.release ? [this.release] : [])],
       tags,
       // After a circuit-breaker rollback the service is steady on the old task
       // definition and wait_for_steady_state reports success: fail the deploy then.

@@ -4,18 +4,23 @@
 # a data directory at import, a release command that appends to that directory),
 # runs it as DockerHost does (capabilities, volumes from cdk.tf.json) with the secret
 # served by the SigV4-checking stand-in (test/realapps/aws-stand-in.ts) and static
-# credentials given at `docker run`, and checks:
+# credentials given at `docker run`, and the release commands as DockerHost's apply does
+# (its release script and environment from cdk.tf.json: a one-off container of the new
+# image, before the switch), and checks:
 #   - the app sees the secret at import; the release ran as the group's user, with it;
 #   - the secrets file is 0400 and the group's user's; the data directory 0700 and its;
 #   - Apache (PID 1) has no AWS credentials in its environment; the value is in no log;
 #   - the secret value is in no image layer (`docker save`) nor `docker history`;
-#   - a restart of the container skips the release (once per container);
-#   - the data survives a container replacement (and the release runs again), whose
-#     credentials come from DockerHost's awsCredentialsFile alone, unreadable to the apps;
-#   - an unresolvable secret stops the container non-zero with the client's error;
-#   - a failing release command stops the container non-zero with its own output.
-# Uses a private engine with a bridge of its own (cawstart0, 172.31.217.1/24) so it
-# can run beside docker-rebuild-bench.sh. Exits 1 when a check fails.
+#   - a restart of the container skips the release;
+#   - a failing release of a new image fails the step with its own output while the
+#     old container keeps serving (Terraform replaces the container only after it);
+#   - the data survives a container replacement, whose credentials come from DockerHost's
+#     awsCredentialsFile alone, unreadable to the apps; the deploy's release ran once,
+#     before it, and the new container's start does not run it again;
+#   - an unresolvable secret stops the container non-zero with the client's error.
+# Uses a private engine with a bridge of its own (cawstart0, 172.31.217.1/24; CAW_BRIDGE
+# and CAW_BRIDGE_CIDR override them) so it can run beside docker-rebuild-bench.sh.
+# Exits 1 when a check fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 docker="${DOCKER:-docker}"
@@ -24,7 +29,7 @@ export CAW_BRIDGE="${CAW_BRIDGE:-cawstart0}" CAW_BRIDGE_CIDR="${CAW_BRIDGE_CIDR:
 bridge_ip="${CAW_BRIDGE_CIDR%/*}"
 engine="" standin=""
 cleanup() {
-  "$docker" rm -f cawstart-a cawstart-b cawstart-nosecret cawstart-fail >/dev/null 2>&1 || true
+  "$docker" rm -f cawstart-a cawstart-b cawstart-nosecret startsite-release >/dev/null 2>&1 || true
   if [ -n "$standin" ]; then kill "$standin" 2>/dev/null || true; fi
   if [ -n "$engine" ]; then scripts/docker-engine.sh stop "$work/engine"; fi
   rm -rf "$work"
@@ -96,11 +101,26 @@ check() { # description, then a command: PASS when it succeeds
   local what="$1"; shift
   if "$@"; then results+=("PASS  $what"); else results+=("FAIL  $what"); status=1; fi
 }
+# DockerHost's release step as cdk.tf.json has it (its script and environment), run the way
+# Terraform's local-exec does, on a given image; the stand-in's endpoint added to its flags.
+release() { # stack dir, resource id prefix (FirstRelease or Release), image, old content hash; output in $work/release.out/.err
+  node -e '
+    const [stackDir, prefix, image, old, endpoint] = process.argv.slice(1);
+    const data = require(`${stackDir}/cdk.tf.json`).resource.terraform_data;
+    const exec = Object.entries(data).find(([k]) => k.startsWith(`Host_${prefix}_`))[1].provisioner[0]["local-exec"];
+    const env = { ...process.env, ...exec.environment, IMAGE: image, OLD_CONTENT: old, RUN_FLAGS: `${exec.environment.RUN_FLAGS}\n-e\n${endpoint}` };
+    const r = require("child_process").spawnSync(exec.interpreter[0], [...exec.interpreter.slice(1), exec.command], { cwd: stackDir, env, stdio: "inherit" });
+    process.exit(r.status ?? 1);' "$1" "$2" "$3" "$4" "${endpoint[1]}" >"$work/release.out" 2>"$work/release.err"
+}
 
 build "$work/ok/stacks/start-site/docker/startsite" caw-start:ok
 build "$work/fail/stacks/start-site/docker/startsite" caw-start:fail
 
-log "first container"
+log "the first image's release (DockerHost's FirstRelease), then the first container"
+release_exit=0; release "$stack" FirstRelease caw-start:ok "" || release_exit=$?
+check "the first release ran in a one-off container: exit $release_exit, '$(tail -n 1 "$work/release.out")'" \
+  sh -c "[ $release_exit = 0 ] && grep -q 'site startsite: release commands done' '$work/release.out'"
+check "the one-off container is gone ($("$docker" ps -a -q --filter name=startsite-release | wc -l) left)" test "$("$docker" ps -a -q --filter name=startsite-release | wc -l)" = 0
 "$docker" run -d --name cawstart-a "${run_flags[@]}" "${creds[@]}" caw-start:ok >/dev/null
 wait_healthy cawstart-a || { echo "FAIL: the container did not get healthy"; exit 1; }
 want_sha="$(printf '%s' "$secret" | sha256sum | cut -d' ' -f1)"
@@ -132,6 +152,23 @@ wait_healthy cawstart-a || { echo "FAIL: the restarted container did not get hea
 check "a restart skips the release (release log has $(get cawstart-a /releases | wc -l) line, want 1) and still serves the secret" \
   test "$(get cawstart-a /releases | wc -l)" = 1 -a "$(get cawstart-a /secret-sha256)" = "$want_sha"
 
+log "a new image whose release fails, while the old container serves (DockerHost's Release, run before the container is replaced)"
+fail_exit=0; release "$work/fail/stacks/start-site" Release caw-start:fail previous-image || fail_exit=$?
+check "the failing release fails the step: exit $fail_exit (want non-zero)" test "$fail_exit" != 0
+check "with its own output: '$(grep -m 1 'migration failed' "$work/release.err" || true)'" grep -q 'migration failed: no such table: caw_items' "$work/release.err"
+check "and says the serving container was not touched" grep -q 'the serving container was not touched' "$work/release.err"
+check "the old container still serves the old version: $("$docker" inspect --format '{{.State.Health.Status}}' cawstart-a), secret over HTTP" \
+  test "$("$docker" inspect --format '{{.State.Health.Status}}' cawstart-a)" = healthy -a "$(get cawstart-a /secret-sha256)" = "$want_sha"
+
+log "a new deploy: its release first (the old container serving), then the replacement"
+before="$(get cawstart-a /releases | wc -l)"
+release_exit=0; release "$stack" Release caw-start:ok previous-image || release_exit=$?
+check "the deploy's release ran while the old container served: exit $release_exit, old container $("$docker" inspect --format '{{.State.Health.Status}}' cawstart-a)" \
+  test "$release_exit" = 0 -a "$("$docker" inspect --format '{{.State.Health.Status}}' cawstart-a)" = healthy
+same_exit=0; release "$stack" Release caw-start:ok "$(node -e 'console.log(Object.values(require(process.argv[1]).resource.docker_image)[0].triggers.content)' "$stack/cdk.tf.json")" || same_exit=$?
+check "an unchanged image (cdktf destroy) runs no release: exit $same_exit, '$(tail -n 1 "$work/release.out")'" \
+  sh -c "[ $same_exit = 0 ] && grep -q 'the image did not change' '$work/release.out'"
+
 log "replacing the container (same image, same volume; credentials from the mounted file only)"
 "$docker" stop --time 25 cawstart-a >/dev/null
 "$docker" rm cawstart-a >/dev/null
@@ -140,7 +177,9 @@ wait_healthy cawstart-b || { echo "FAIL: the replacement did not get healthy"; e
 check "with only awsCredentialsFile (profile caw-start), the app sees the secret" test "$(get cawstart-b /secret-sha256)" = "$want_sha"
 check "the group's user cannot read the mounted credentials file" \
   sh -c "! '$docker' exec -u wsgi-web cawstart-b cat /root/.aws/credentials >/dev/null 2>&1"
-check "the data survives a container replacement, whose start runs the release again (release log has $(get cawstart-b /releases | wc -l) lines, want 2)" test "$(get cawstart-b /releases | wc -l)" = 2
+after="$(get cawstart-b /releases | wc -l)"
+check "the data survives a container replacement; the deploy's release ran once, and the new container's start not again (release log: $before lines before, $after after, want one new)" \
+  test "$after" = $((before + 1))
 "$docker" rm -f cawstart-b >/dev/null
 
 log "an unresolvable secret (credentials the stand-in refuses)"
@@ -149,13 +188,6 @@ nosecret_exit="$(timeout 120 "$docker" wait cawstart-nosecret || echo timeout)"
 "$docker" logs cawstart-nosecret >/dev/null 2>"$work/nosecret.err" || true
 check "an unresolvable secret stops the container: exit $nosecret_exit (want non-zero), '$(grep -m 1 -o 'HTTP 400.*InvalidSignatureException' "$work/nosecret.err" || true)'" \
   sh -c "[ '$nosecret_exit' != 0 ] && [ '$nosecret_exit' != timeout ] && grep -q InvalidSignatureException '$work/nosecret.err'"
-
-log "a failing release command"
-"$docker" run -d --name cawstart-fail "${run_flags[@]}" "${creds[@]}" caw-start:fail >/dev/null
-fail_exit="$(timeout 120 "$docker" wait cawstart-fail || echo timeout)"
-"$docker" logs cawstart-fail >"$work/fail.out" 2>"$work/fail.err" || true
-check "a failing release stops the container: exit $fail_exit (want non-zero)" test "$fail_exit" != 0 -a "$fail_exit" != timeout
-check "its own output is on stderr: '$(grep -m 1 'migration failed' "$work/fail.err" || true)'" grep -q 'migration failed: no such table: caw_items' "$work/fail.err"
 
 echo "== Container start (secrets, release commands, data directories) on $("$docker" info --format '{{.ServerVersion}}, {{.Driver}}') =="
 printf '%s\n' "${results[@]}"

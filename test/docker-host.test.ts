@@ -6,8 +6,11 @@ import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { App, TerraformStack, Testing } from 'cdktf';
 import { DockerSiteStack } from '../examples/docker-site/main';
 import { ApacheSite, AppSecret, DaemonGroup, Platform, VirtualEnv, WsgiApp } from '../lib';
-import { FIXTURE_APP } from './util';
+import { synthForTerraform } from './provision/terraform';
+import { fakeClis, FIXTURE_APP } from './util';
 import { DockerHost, DockerHostProps } from '../lib/docker';
+import { DOCKER_RELEASE_SH } from '../lib/private/container';
+import { renderSiteFiles } from '../lib/private/render-site';
 
 describe('DockerHost', () => {
   const stack = new DockerSiteStack(Testing.app(), 'docker-site');
@@ -170,23 +173,24 @@ describe('DockerHost with secrets, release commands and data directories', () =>
   const context = host.buildContext();
   const start = context.get('bundle/phases/start.sh')!.content.toString();
 
-  test('the container start resolves the secrets as root into a 0400 file of the group\'s user, then runs the release once per container as that user', () => {
-    // GIVEN the start script, in order
-    const secrets = start.indexOf('python3.11 /opt/cdktf-apache-wsgi/site/aws_client.py secrets /opt/cdktf-apache-wsgi/site/secrets/web.json /srv/wsgi/site/secrets/web.json.new\n');
-    const release = start.indexOf('runuser -u wsgi-web -- env -i PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 HOME=/srv/wsgi/site /srv/wsgi/site/venvs/env/bin/python '
+  test('the release phase resolves the secrets as root into a 0400 file of the group\'s user, then runs the release as that user; the serving start skips it', () => {
+    // GIVEN the release phase script (the host's one-off container), in order
+    const releaseScript = context.get('bundle/phases/release.sh')!.content.toString();
+    const secrets = releaseScript.indexOf('python3.11 /opt/cdktf-apache-wsgi/site/aws_client.py secrets /opt/cdktf-apache-wsgi/site/secrets/web.json /srv/wsgi/site/secrets/web.json.new\n');
+    const release = releaseScript.indexOf('quiet runuser -u wsgi-web -- env -i PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 HOME=/srv/wsgi/site /srv/wsgi/site/venvs/env/bin/python '
       + '/srv/wsgi/site/boot/caw_boot.py /srv/wsgi/site/boot/app.json -- python manage.py migrate --noinput\n');
-    const server = start.indexOf('exec /bin/sh -c');
-    // THEN the secrets come first (mode set before the owner: no CAP_FOWNER), then the release, then Apache
+    // THEN the secrets come first (mode set before the owner: no CAP_FOWNER), then the release
+    // (quiet: a failure stops it with its output), and no server
     expect(secrets).toBeGreaterThan(0);
-    expect(start).toContain('chmod 0400 /srv/wsgi/site/secrets/web.json.new\nchown wsgi-web:wsgi-web /srv/wsgi/site/secrets/web.json.new\n');
+    expect(releaseScript).toContain('chmod 0400 /srv/wsgi/site/secrets/web.json.new\nchown wsgi-web:wsgi-web /srv/wsgi/site/secrets/web.json.new\n');
     expect(release).toBeGreaterThan(secrets);
-    expect(server).toBeGreaterThan(release);
-    // AND a failing step stops the script with its output (quiet), so the container exits non-zero
-    expect(start).toContain('  quiet runuser -u wsgi-web');
-    // AND the release runs once per container: a restart skips it, a new container (a deploy) runs it
-    expect(start).toContain("if [ -e /srv/wsgi/site/release-done ]; then\n  log 'release commands already ran in this container: skipped at this restart'\nelse\n");
-    expect(start).toContain(' -- python manage.py migrate --noinput\n  : > /srv/wsgi/site/release-done\nfi\n');
-    expect(start).toMatch(/^set -eu$/m);
+    expect(releaseScript).not.toContain('exec ');
+    expect(releaseScript).toMatch(/^set -eu$/m);
+    // AND the serving container's start resolves the secrets too, but never runs the release
+    expect(start).toContain('aws_client.py secrets /opt/cdktf-apache-wsgi/site/secrets/web.json /srv/wsgi/site/secrets/web.json.new\n');
+    expect(start).not.toMatch(/migrate|runuser|release-done/);
+    // AND the image holds the release phase beside the start phase
+    expect(context.get('Dockerfile')!.content.toString()).toContain('COPY ["bundle/phases/release.sh","/opt/cdktf-apache-wsgi/site/phases/release.sh"]\n');
   });
 
   test('the image holds the ARN list and the client, copied after the app phase and never run at build', () => {
@@ -245,5 +249,203 @@ describe('DockerHost with secrets, release commands and data directories', () =>
     new DaemonGroup(late.site, 'Late', { virtualEnv: new VirtualEnv(late.stack, 'LateEnv'), dataDirectories: { CACHE: 'cache' } });
     // THEN synth names it
     expect(() => Testing.synth(late.stack, true)).toThrow(/data directory cache of daemon group late was declared after the DockerHost/);
+  });
+});
+
+describe('DockerHost release commands: once per new image, in a one-off container, before the switch', () => {
+  const HOSTILE = ['python', 'manage.py', 'migrate', "$(reboot) it's ${file(\"/etc/passwd\")}"];
+  const build = (releaseCommands: string[][], siteName = 'shop') => {
+    const stack = new TerraformStack(Testing.app(), 'docker');
+    new DockerProvider(stack, 'Docker');
+    const site = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'localhost', siteName });
+    const group = new DaemonGroup(site, 'Web', { virtualEnv: new VirtualEnv(stack, 'Env'), dataDirectories: { UPLOADS: 'uploads' } });
+    new WsgiApp(site, 'App', { mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', daemonGroup: group, releaseCommands });
+    const host = new DockerHost(stack, 'Host', { site, awsCredentialsFile: '/etc/caw/aws-credentials', awsProfile: 'deploy' });
+    const json = JSON.parse(Testing.synth(stack, true));
+    const data = json.resource.terraform_data ?? {};
+    const key = (prefix: string) => Object.keys(data).find((k) => k.startsWith(prefix))!;
+    return { host, json, data, first: data[key('Host_FirstRelease_')], release: data[key('Host_Release_')], key };
+  };
+
+  test('a dependent of the container, replaced with every image, runs the new image\'s release phase from its destroy: before the old container is touched', () => {
+    // GIVEN a site with a release command
+    const { json, release, key } = build([['python', 'manage.py', 'migrate']]);
+    const [image] = Object.values(json.resource.docker_image) as any[];
+    const [container] = Object.values(json.resource.docker_container) as any[];
+    // THEN it depends on the container, so Terraform runs its destroy before the container's
+    // (a replaced container is destroyed before anything it depends on is created)
+    expect(release.depends_on).toEqual([expect.stringMatching(/^docker_container\.Host_Container_/)]);
+    expect(release.triggers_replace).toEqual({ content: image.triggers.content });
+    const exec = release.provisioner[0]['local-exec'];
+    expect([exec.command, exec.when, exec.interpreter]).toEqual([DOCKER_RELEASE_SH, 'destroy', ['/bin/sh', '-c']]);
+    // AND its destroy compares its own (old) content hash with the configuration's new one, and runs the new image by name
+    expect(exec.environment).toMatchObject({
+      OLD_CONTENT: '${self.triggers_replace.content}', NEW_CONTENT: image.triggers.content, IMAGE: image.name, CONTEXT: 'docker/shop',
+      SCRIPT: '/opt/cdktf-apache-wsgi/site/phases/release.sh', NAME: 'shop-release', SITE: 'shop',
+    });
+    // AND a site's first image releases before its first container, once (never replaced)
+    expect(container.depends_on).toEqual([`terraform_data.${key('Host_FirstRelease_')}`]);
+  });
+
+  test('the one-off container runs with the serving container\'s volumes, credentials file, capabilities and security options', () => {
+    const { json, first, release } = build([['python', 'manage.py', 'migrate']]);
+    const [container] = Object.values(json.resource.docker_container) as any[];
+    for (const resource of [first, release]) {
+      const flags: string[] = resource.provisioner[0]['local-exec'].environment.RUN_FLAGS.split('\n');
+      expect(flags).toEqual([
+        '--cap-drop', 'ALL', ...container.capabilities.add.flatMap((c: string) => ['--cap-add', c]),
+        ...container.security_opts.flatMap((o: string) => ['--security-opt', o]),
+        '-v', 'shop-web-uploads:/srv/wsgi/shop/data/web/uploads', '-v', '/etc/caw/aws-credentials:/root/.aws/credentials:ro',
+        ...container.env.flatMap((e: string) => ['-e', e]),
+      ]);
+    }
+    expect(container.capabilities.drop).toEqual(['ALL']);
+    expect(first.provisioner[0]['local-exec'].environment.IMAGE).toMatch(/^\$\{docker_image\.Host_Image_[0-9A-F]+\.image_id\}$/);
+    expect(first.depends_on).toEqual([expect.stringMatching(/^docker_volume\.Host_Data-web-uploads_/)]);
+  });
+
+  test('no release command or site value reaches a local-exec command; none of the resources without release commands', () => {
+    // GIVEN a release command with a command substitution, quotes and a Terraform template
+    const { json } = build([HOSTILE]);
+    // THEN the release command is in the image only, and the command texts are the fixed script
+    expect(JSON.stringify(json)).not.toContain('reboot');
+    for (const resource of Object.values(json.resource.terraform_data) as any[]) {
+      expect(resource.provisioner[0]['local-exec'].command).toBe(DOCKER_RELEASE_SH);
+    }
+    // AND the script holds no Terraform template of its own
+    expect(DOCKER_RELEASE_SH).not.toMatch(/[$%]\{/);
+    // AND a site name that would carry shell or a template never gets that far
+    expect(() => build([HOSTILE], "$(reboot)'${x}")).toThrow(/siteName .* is invalid/);
+    // AND without release commands there is neither resource, and the container depends on nothing
+    const plain = build([]);
+    expect(plain.json.resource.terraform_data).toBeUndefined();
+    expect([plain.host.release, plain.host.firstRelease]).toEqual([undefined, undefined]);
+    expect((Object.values(plain.json.resource.docker_container)[0] as any).depends_on).toBeUndefined();
+  });
+
+  test('render\'s README tells how to run the release phase of an image that has one', () => {
+    // GIVEN a DockerHost site with release commands, and the example without
+    const readme = (host: DockerHost) => renderSiteFiles(host.site, host.buildContext()).get('README.txt')!.content.toString();
+    // THEN only the first says to run the release phase once per new image, before its container serves
+    expect(readme(build([['python', 'manage.py', 'migrate']]).host)).toContain('`sh /opt/cdktf-apache-wsgi/site/phases/release.sh` once in a one-off container of it');
+    expect(readme(new DockerSiteStack(Testing.app(), 'docker-site').host)).not.toContain('release.sh');
+  });
+
+  test('the release script runs the image once with the flags, skips an unchanged image, and fails the step with the output of a failing release', () => {
+    // GIVEN a fake docker CLI whose run prints the release's output and exits with $RUN_EXIT
+    const cli = fakeClis({ docker: '[ "$1" = run ] || exit 0; echo "[provision] ERROR: migration failed" >&2; exit "$RUN_EXIT"' });
+    const env = {
+      SITE: 'shop', NAME: 'shop-release', IMAGE: 'shop:abc', CONTEXT: 'docker/shop', SCRIPT: '/opt/cdktf-apache-wsgi/site/phases/release.sh',
+      RUN_FLAGS: '--cap-drop\nALL\n-v\nshop-web-uploads:/srv/wsgi/shop/data/web/uploads\n-e\nAWS_PROFILE=a b', OLD_CONTENT: 'old', NEW_CONTENT: 'new',
+    };
+    try {
+      // WHEN the release succeeds
+      const ok = cli.run(DOCKER_RELEASE_SH, { ...env, RUN_EXIT: '0' });
+      // THEN the image (present) is run once, each flag one argument, without the image's health check
+      expect(ok.status).toBe(0);
+      expect(cli.calls()).toEqual([
+        'docker image inspect shop:abc', 'docker rm -f shop-release',
+        'docker run --rm --name shop-release --no-healthcheck --cap-drop ALL -v shop-web-uploads:/srv/wsgi/shop/data/web/uploads -e AWS_PROFILE=a b shop:abc sh /opt/cdktf-apache-wsgi/site/phases/release.sh',
+      ]);
+      // WHEN it fails, THEN the step fails with the release's own output and says the serving container was not touched
+      const failed = cli.run(DOCKER_RELEASE_SH, { ...env, RUN_EXIT: '3' });
+      expect(failed.status).toBe(1);
+      expect(failed.stderr).toBe('[provision] ERROR: migration failed\nsite shop: the release commands failed (exit 3) in the new image; the serving container was not touched\n');
+      // WHEN the image did not change (a destroy), THEN nothing runs
+      cli.reset();
+      const same = cli.run(DOCKER_RELEASE_SH, { ...env, OLD_CONTENT: 'new', RUN_EXIT: '3' });
+      expect([same.status, cli.calls()]).toEqual([0, []]);
+    } finally {
+      cli.cleanup();
+    }
+  });
+});
+
+describe('DockerHost release order with real terraform (the docker resources played by terraform_data)', () => {
+  // The docker provider is not installed here: its image, volume and container become terraform_data
+  // stand-ins that log their create and destroy; the release resources are DockerHost's own, their
+  // script run against a fake docker CLI. What is checked is the order Terraform itself derives.
+  const synthJson = (migration: string) => {
+    const stack = new TerraformStack(Testing.app(), 'docker');
+    new DockerProvider(stack, 'Docker');
+    const site = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'localhost', siteName: 'shop' });
+    const group = new DaemonGroup(site, 'Web', { virtualEnv: new VirtualEnv(stack, 'Env'), dataDirectories: { UPLOADS: 'uploads' } });
+    new WsgiApp(site, 'App', { mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', daemonGroup: group, releaseCommands: [['python', migration]] });
+    new DockerHost(stack, 'Host', { site });
+    return Testing.synth(stack, true);
+  };
+  const standIns = (synthesized: string, log: string) => {
+    const json = JSON.parse(synthesized.replace(/docker_image\.([\w-]+)\.image_id/g, 'terraform_data.$1.output')
+      .replace(/docker_volume\.([\w-]+)\.name/g, 'terraform_data.$1.output').replace(/"docker_(container|volume|image)\./g, '"terraform_data.'));
+    const logged = (what: string, input: string, extra: object = {}) => ({
+      input, ...extra,
+      provisioner: [
+        { 'local-exec': { command: `echo "${what}-create $IN" >> ${log}`, environment: { IN: '${self.output}' } } },
+        { 'local-exec': { when: 'destroy', command: `echo "${what}-destroy $IN" >> ${log}`, environment: { IN: '${self.output}' } } },
+      ],
+    });
+    const data = json.resource.terraform_data;
+    for (const [id, image] of Object.entries(json.resource.docker_image) as [string, any][]) {
+      data[id] = logged('image', image.name, { triggers_replace: image.triggers, lifecycle: image.lifecycle });
+    }
+    for (const [id, volume] of Object.entries(json.resource.docker_volume) as [string, any][]) {
+      data[id] = { input: volume.name };
+    }
+    for (const [id, container] of Object.entries(json.resource.docker_container) as [string, any][]) {
+      data[id] = logged('container', container.image, { triggers_replace: [container.image], depends_on: container.depends_on });
+    }
+    delete json.resource.docker_image; delete json.resource.docker_volume; delete json.resource.docker_container;
+    delete json.provider; delete json.terraform.required_providers;
+    return JSON.stringify(json);
+  };
+
+  test('a new image\'s release runs while the old container exists; when it fails, the old container is never destroyed', () => {
+    // GIVEN a fake docker CLI whose `run` exits with the code in run-exit, and the first deploy applied
+    const cli = fakeClis();
+    cli.tool('docker', `[ "$1" = run ] || exit 0; exit "$(cat ${cli.dir}/run-exit)"`);
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${cli.dir}:${savedPath}`;
+    // A directory and environment to run terraform in (the fake CLI on PATH); each apply writes its configuration
+    const run = synthForTerraform((app) => new TerraformStack(app, 'docker'));
+    process.env.PATH = savedPath;
+    const log = path.join(cli.dir, 'calls');
+    const apply = (migration: string, runExit: number) => {
+      fs.writeFileSync(path.join(cli.dir, 'run-exit'), String(runExit));
+      fs.writeFileSync(path.join(run.dir, 'cdk.tf.json'), standIns(synthJson(migration), log));
+      cli.reset();
+      try {
+        if (!fs.existsSync(path.join(run.dir, '.terraform'))) {
+          run.terraform('init', '-input=false', '-no-color');
+        }
+        run.terraform('apply', '-auto-approve', '-input=false', '-no-color');
+        return { ok: true, calls: cli.calls() };
+      } catch (e) {
+        return { ok: false, calls: cli.calls(), error: String(e) };
+      }
+    };
+    const short = (calls: string[]) => calls.map((c) => c.replace(/^docker run .* (shop:\w+) sh .*$/, 'docker run $1').split(' ').slice(0, 3).join(' '))
+      .filter((c) => !c.startsWith('docker image') && !c.startsWith('docker rm'));
+    try {
+      const first = apply('migrate_1', 0);
+      // THEN the first image is released before the first container
+      expect(first.ok).toBe(true);
+      const [image1] = first.calls.filter((c) => c.startsWith('image-create')).map((c) => c.split(' ')[1]);
+      expect(short(first.calls).filter((c) => !c.startsWith('image'))).toEqual([`docker run ${image1}`, `container-create ${image1}`]);
+      // WHEN a new image's release succeeds
+      const second = apply('migrate_2', 0);
+      const [image2] = second.calls.filter((c) => c.startsWith('image-create')).map((c) => c.split(' ')[1]);
+      // THEN it ran on the new image before the old container was destroyed, and only once
+      expect(second.ok).toBe(true);
+      expect(short(second.calls).filter((c) => !c.startsWith('image'))).toEqual([`docker run ${image2}`, `container-destroy ${image1}`, `container-create ${image2}`]);
+      // WHEN the next image's release fails
+      const third = apply('migrate_3', 3);
+      // THEN the deploy fails after the release, and the serving container is never destroyed
+      expect(third.ok).toBe(false);
+      expect(third.error).toContain('the serving container was not touched');
+      expect(short(third.calls).filter((c) => c.startsWith('docker run') || c.startsWith('container'))).toEqual([expect.stringMatching(/^docker run shop:/)]);
+    } finally {
+      run.cleanup();
+      cli.cleanup();
+    }
   });
 });

@@ -5,7 +5,7 @@ import { BUNDLE_ROOT, DEFAULT_CONTAINER_PORT, IMAGE_BUNDLE_DIR } from './contain
 import { provisionInputOf } from './provision-input';
 import { Bundle, BundleFile, siteBundle, writeBundle } from '../provision/bundle';
 import { imageBuildContext } from '../provision/dockerfile';
-import { BUNDLE, StartMode } from '../provision/recipe';
+import { BUNDLE, RELEASE_PHASE, StartMode } from '../provision/recipe';
 import { bundleTarball } from '../provision/tarball';
 
 /** Marks a directory `render` wrote, so a second render may replace it and nothing else. */
@@ -29,7 +29,6 @@ export function renderSiteFiles(site: ApacheSite, containerContext?: Bundle): Bu
   const files = new Map<string, BundleFile>();
   const text = (content: string, mode = 0o644): BundleFile => ({ content: Buffer.from(content), mode });
   files.set(RENDER_MARKER, text(`${site.node.path}\n`));
-  files.set('README.txt', text(readme(site, bundleDir)));
   files.set('apache/server.conf', vm.get(BUNDLE.serverConf)!);
   files.set('apache/site.conf', vm.get(BUNDLE.siteConf)!);
   for (const [rel, file] of vm) {
@@ -38,6 +37,7 @@ export function renderSiteFiles(site: ApacheSite, containerContext?: Bundle): Bu
   files.set('cloud-init.yaml', text(cloudConfig(bundleDir, bundleTarball(vm))));
   const image = containerContext
     ?? imageBuildContext(provisionInputOf(site), { port: DEFAULT_CONTAINER_PORT, bundleDir: IMAGE_BUNDLE_DIR, appsUseContainerRole: false });
+  files.set('README.txt', text(readme(site, bundleDir, image.has(`bundle/${BUNDLE.phaseScript(RELEASE_PHASE)}`))));
   for (const [rel, file] of image) {
     files.set(`docker/${rel}`, file);
   }
@@ -66,7 +66,7 @@ function cloudConfig(bundleDir: string, archive: Buffer): string {
   return `#cloud-config\n${JSON.stringify(doc, undefined, 1)}\n`;
 }
 
-function readme(site: ApacheSite, bundleDir: string): string {
+function readme(site: ApacheSite, bundleDir: string, releasePhase: boolean): string {
   return [
     `Hosting files of the ApacheSite ${site.node.path} (site "${site.siteName}", platform ${site.platform.id}),`,
     'written by `cdktf-apache-wsgi render`. Generated: edit the cdktf program, not these files.',
@@ -82,6 +82,11 @@ function readme(site: ApacheSite, bundleDir: string): string {
     '                 the bundle from S3 instead).',
     'docker/          the image build context: `docker build docker/` (one layer per recipe phase;',
     '                 Apache on port 8080 unless the site has a container host with another).',
+    ...(releasePhase ? [
+      `                 Release commands: at each new image, before its container serves, run`,
+      `                 \`sh ${IMAGE_BUNDLE_DIR}/${BUNDLE.phaseScript(RELEASE_PHASE)}\` once in a one-off container of it`,
+      '                 (the same volumes and credentials); the container\'s start does not run them.',
+    ] : []),
     '',
   ].join('\n');
 }

@@ -40,7 +40,7 @@ export function renderDockerfile(options: DockerfileOptions): string {
   if (first === undefined || first.output !== undefined) {
     throw new Error(`recipe of ${recipe.siteName}: the first phase must change the system in place`);
   }
-  const start = recipe.phases.find((p) => p.atContainerStart);
+  const start = recipe.phases.find((p) => p.atContainerStart && p.name === 'start');
   if (start === undefined) {
     throw new Error(`recipe of ${recipe.siteName}: an image needs the recipe's container start phase (StartMode.NONE)`);
   }
@@ -73,8 +73,9 @@ export function renderDockerfile(options: DockerfileOptions): string {
   for (const phase of rest) {
     lines.push(...(phase.output !== undefined ? [`COPY --from=${stageName(phase)} ${json([phase.output, phase.output])}`] : run(phase)));
   }
-  // Copied only (ARN lists and the AWS client, never a value): run by CMD.
-  lines.push(...copy(start));
+  // Copied only (ARN lists and the AWS client, never a value): run by CMD (and the release phase by the host, before the switch).
+  const copies = recipe.phases.filter((p) => p.atContainerStart).flatMap(copy);
+  lines.push(...copies.filter((l, i) => copies.indexOf(l) === i));
   lines.push('');
   return lines.join('\n');
 }
@@ -95,6 +96,8 @@ export interface ImageContextOptions {
   readonly bundleDir: string;
   /** See RecipeOptions.appsUseContainerRole. */
   readonly appsUseContainerRole: boolean;
+  /** See RecipeOptions.releasePhase. @default false */
+  readonly releasePhase?: boolean;
 }
 
 /**
@@ -105,7 +108,7 @@ export interface ImageContextOptions {
 export function imageBuildContext(input: ProvisionInput, options: ImageContextOptions): Bundle {
   const recipeOptions: RecipeOptions = {
     port: options.port, startMode: StartMode.NONE, bundleDir: options.bundleDir, logsToStdout: true,
-    appsUseContainerRole: options.appsUseContainerRole,
+    appsUseContainerRole: options.appsUseContainerRole, releasePhase: options.releasePhase,
   };
   const dockerfile = renderDockerfile({
     platform: input.platform, recipe: buildRecipe(input, recipeOptions), bundleDir: options.bundleDir, port: options.port,

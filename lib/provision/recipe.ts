@@ -48,7 +48,17 @@ export interface RecipeOptions {
    * @default - the recipe installs at the layout's paths
    */
   readonly inPlace?: InPlaceRelease;
+  /**
+   * Images only: the host runs the release commands once per deploy, before the switch,
+   * in a one-off container of the new image with the 'release' phase (RELEASE_PHASE);
+   * the serving containers' start phase skips them.
+   * @default false - each container runs them once, at its first start
+   */
+  readonly releasePhase?: boolean;
 }
+
+/** The image phase a container host runs once per deploy, in a one-off container, before the switch. */
+export const RELEASE_PHASE = 'release';
 
 /** How a fleet's instances agree on which one runs the release commands of a bundle. */
 export interface ReleaseOnceOptions {
@@ -236,7 +246,7 @@ export function venvBuild(venv: VenvSpec, python: string, dir: string, files: { 
  * `venv:<name>` phase; code, config and what depends on them in `app`.
  */
 export interface RecipePhase {
-  /** 'system', 'venv:<venv name>', 'app' or (images only) 'start'. */
+  /** 'system', 'venv:<venv name>', 'app' or (images only) 'start' and 'release' (RELEASE_PHASE). */
   readonly name: string;
   /** Bundle paths (files or directories) the phase reads; a Dockerfile copies only these before running it. */
   readonly inputs: readonly string[];
@@ -436,7 +446,8 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
   );
   const afterSwitch: RecipePhase[] = [];
   // Secrets are fetched where the site runs, never shipped; release commands (migrations)
-  // run with them before the new code takes traffic: on a VM now, in a container at its start.
+  // run with them before the new code takes traffic: on a VM now; for an image, in its start
+  // phase (once per container) or its release phase (once per deploy, run by the host).
   const release = appCommands(builtInput, 'release');
   if (options.startMode !== StartMode.NONE) {
     app.push(...secretSteps(input, options), ...releaseSteps(input, release, options));
@@ -485,14 +496,18 @@ export function buildRecipe(input: ProvisionInput, options: RecipeOptions): Reci
     // Secrets at every start (credentials and values may have changed); release commands
     // once per container, so a restart (restart policy, engine reboot) does not rerun them.
     start.push(...system.filter((s) => s.kind === 'dataDirectory'), ...secretSteps(input, options));
-    if (release.length > 0) {
+    const releasePhase = options.releasePhase && release.length > 0
+      // What the start does before traffic, then the release commands, and exit: no server.
+      ? { name: RELEASE_PHASE, inputs: secretInputs, atContainerStart: true, steps: [...start, ...release] }
+      : undefined;
+    if (release.length > 0 && !releasePhase) {
       start.push({ kind: 'oncePerContainer', marker: `${layout.home}/release-done`, what: 'release commands', steps: release });
     }
     start.push({
       kind: 'execForeground', argv: apache.foregroundCommand,
       unsetEnv: AWS_CREDENTIAL_ENV.filter((v) => !(options.appsUseContainerRole && v.startsWith('AWS_CONTAINER_'))),
     });
-    phases.push({ name: 'start', inputs: secretInputs, atContainerStart: true, steps: start });
+    phases.push({ name: 'start', inputs: secretInputs, atContainerStart: true, steps: start }, ...(releasePhase ? [releasePhase] : []));
   }
   return { siteName: spec.name, platformId: platform.id, phases };
 }

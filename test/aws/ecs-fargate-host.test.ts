@@ -1,15 +1,11 @@
-import { spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Testing, TerraformStack } from 'cdktf';
 import { EcsSiteStack } from '../../examples/ecs-site/main';
 import { ApacheSite, AppSecret, DaemonGroup, Platform, VirtualEnv, WsgiApp } from '../../lib';
 import { EcsFargateHost, EcsFargateHostProps } from '../../lib/aws';
-import { ECR_PUSH_SH } from '../../lib/private/container';
+import { ECR_PUSH_SH, ECS_RELEASE_SH } from '../../lib/private/container';
 import { planOffline } from '../provision/terraform';
-import { FIXTURE_APP } from '../util';
+import { fakeClis, FIXTURE_APP } from '../util';
 
 const values = (json: any, type: string): any[] => Object.values(json.resource?.[type] ?? {});
 const SUBNETS = [{ subnetId: 'subnet-0123456789abcdef0', cidrBlock: '10.0.0.0/24' }, { subnetId: 'subnet-0123456789abcdef1', cidrBlock: '10.0.1.0/24' }];
@@ -129,10 +125,11 @@ describe('EcsFargateHost', () => {
     ]);
     const execution = policies.find((p) => p.role.includes('Host_ExecutionRole'));
     expect(execution.policy).not.toContain('ssm:');
-    // AND the image's start resolves them and runs the release; the image holds only the ARN list
-    const start = host.buildContext().get('bundle/phases/start.sh')!.content.toString();
-    expect(start).toContain('aws_client.py secrets /opt/cdktf-apache-wsgi/site/secrets/g.json /srv/wsgi/site/secrets/g.json.new\n');
-    expect(start).toContain(' -- python manage.py migrate --noinput\n');
+    // AND the image's start resolves them, as its release phase does before running the release; the image holds only the ARN list
+    for (const phase of ['start', 'release']) {
+      expect(host.buildContext().get(`bundle/phases/${phase}.sh`)!.content.toString()).toContain('aws_client.py secrets /opt/cdktf-apache-wsgi/site/secrets/g.json /srv/wsgi/site/secrets/g.json.new\n');
+    }
+    expect(host.buildContext().get('bundle/phases/release.sh')!.content.toString()).toContain(' -- python manage.py migrate --noinput\n');
   });
 
   test.each([
@@ -169,17 +166,16 @@ describe('EcsFargateHost', () => {
 
   test('the push script skips a tag ECR already has, and otherwise logs in with the token on stdin, builds and pushes', () => {
     // GIVEN fake aws and docker CLIs that record their arguments and stdin
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'caw-ecr-'));
+    const cli = fakeClis();
     try {
-      const record = (name: string, script: string) => fs.writeFileSync(path.join(dir, name), `#!/bin/sh\necho "${name} $*" >> ${dir}/calls\n${script}\n`, { mode: 0o755 });
-      record('docker', '[ "$1" = login ] && echo "stdin: $(cat)" >> ' + `${dir}/calls; exit 0`);
-      const env = { PATH: `${dir}:/usr/bin:/bin`, AWS_REGION: 'us-east-1', REPOSITORY: 'site', TAG: 'abc', IMAGE: '1.dkr.ecr.us-east-1.amazonaws.com/site:abc', REGISTRY: '1.dkr.ecr.us-east-1.amazonaws.com', PLATFORM: 'linux/amd64', CONTEXT: 'docker/site' };
+      cli.tool('docker', `[ "$1" = login ] && echo "stdin: $(cat)" >> ${cli.dir}/calls; exit 0`);
+      const env = { AWS_REGION: 'us-east-1', REPOSITORY: 'site', TAG: 'abc', IMAGE: '1.dkr.ecr.us-east-1.amazonaws.com/site:abc', REGISTRY: '1.dkr.ecr.us-east-1.amazonaws.com', PLATFORM: 'linux/amd64', CONTEXT: 'docker/site' };
       // WHEN the tag is not in ECR yet
-      record('aws', '[ "$2" = describe-images ] && exit 1; echo TOKEN');
-      const pushed = spawnSync('/bin/sh', ['-c', ECR_PUSH_SH], { env, encoding: 'utf8' });
+      cli.tool('aws', '[ "$2" = describe-images ] && exit 1; echo TOKEN');
+      const pushed = cli.run(ECR_PUSH_SH, env);
       // THEN it logs in (token on stdin, never an argument), builds for the task's platform and pushes
       expect(pushed.status).toBe(0);
-      const calls = fs.readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n');
+      const calls = cli.calls();
       // The two sides of the login pipe run at once: their lines come in either order.
       expect([calls[0], ...calls.slice(1, 3).sort(), ...calls.slice(3)]).toEqual([
         'aws ecr describe-images --region us-east-1 --repository-name site --image-ids imageTag=abc',
@@ -190,13 +186,97 @@ describe('EcsFargateHost', () => {
         'docker push 1.dkr.ecr.us-east-1.amazonaws.com/site:abc',
       ]);
       // WHEN the tag is already there, THEN nothing is built or pushed
-      fs.rmSync(path.join(dir, 'calls'));
-      record('aws', 'exit 0');
-      const skipped = spawnSync('/bin/sh', ['-c', ECR_PUSH_SH], { env, encoding: 'utf8' });
+      cli.reset();
+      cli.tool('aws', 'exit 0');
+      const skipped = cli.run(ECR_PUSH_SH, env);
       expect([skipped.status, skipped.stdout.trim()]).toEqual([0, '1.dkr.ecr.us-east-1.amazonaws.com/site:abc is already in ECR']);
-      expect(fs.readFileSync(path.join(dir, 'calls'), 'utf8').trim()).toBe('aws ecr describe-images --region us-east-1 --repository-name site --image-ids imageTag=abc');
+      expect(cli.calls()).toEqual(['aws ecr describe-images --region us-east-1 --repository-name site --image-ids imageTag=abc']);
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      cli.cleanup();
+    }
+  });
+});
+
+describe('EcsFargateHost release commands: once per new image, in a one-off task, before the service rolls', () => {
+  const HOSTILE = ['python', 'manage.py', 'migrate', "$(reboot) it's ${file(\"/etc/passwd\")}"];
+  const withRelease = (releaseCommands: string[][]) => {
+    const stack = new TerraformStack(Testing.app(), 'ecs');
+    new AwsProvider(stack, 'Aws', { region: 'us-east-1' });
+    const site = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example', siteName: 'shop' });
+    new WsgiApp(site, 'App', { mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', releaseCommands, daemonGroup: new DaemonGroup(site, 'G', { virtualEnv: new VirtualEnv(stack, 'E') }) });
+    const host = new EcsFargateHost(stack, 'Host', { site, vpcId: 'vpc-0123456789abcdef0', subnets: SUBNETS, certificateArn: CERT, assignPublicIp: true });
+    return { stack, host, json: JSON.parse(Testing.synth(stack, true)) };
+  };
+
+  test('a release resource runs the task definition with the release phase, in the service\'s network, after the push and before the service', () => {
+    // GIVEN a site with a release command holding a command substitution, quotes and a Terraform template
+    const { host, json } = withRelease([HOSTILE]);
+    // THEN one more terraform_data, replaced with every image, runs the release script
+    const release = values(json, 'terraform_data').find((r) => r.provisioner[0]['local-exec'].command === ECS_RELEASE_SH);
+    const push = values(json, 'terraform_data').find((r) => r.provisioner[0]['local-exec'].command === ECR_PUSH_SH);
+    expect(release.triggers_replace).toEqual({ image: push.triggers_replace.image });
+    expect(release.depends_on).toEqual([expect.stringMatching(/^terraform_data\.Host_ImagePush_/)]);
+    const env = release.provisioner[0]['local-exec'].environment;
+    expect(env).toMatchObject({
+      SITE: 'shop', TASK_DEFINITION: expect.stringMatching(/^\$\{aws_ecs_task_definition\.Host_TaskDefinition_[0-9A-F]+\.arn\}$/),
+      CLUSTER: expect.stringMatching(/^\$\{aws_ecs_cluster\./), LOG_STREAM_PREFIX: 'shop/apache',
+    });
+    expect(JSON.parse(env.OVERRIDES)).toEqual({ containerOverrides: [{ name: 'apache', command: ['sh', '/opt/cdktf-apache-wsgi/site/phases/release.sh'] }] });
+    expect(env.NETWORK).toContain('"assignPublicIp" = "ENABLED"');
+    expect(env.NETWORK).toContain('[aws_security_group.Host_SecurityGroup_');
+    // AND the service rolls only after it
+    const [service] = values(json, 'aws_ecs_service');
+    expect(service.depends_on).toContain(`terraform_data.${Object.keys(json.resource.terraform_data).find((k) => k.startsWith('Host_Release_'))}`);
+    // AND no release command reaches the Terraform configuration: it travels in the image; the scripts hold no template
+    expect(JSON.stringify(json)).not.toContain('reboot');
+    expect(ECS_RELEASE_SH).not.toMatch(/[$%]\{/);
+    // AND the serving tasks' start skips it; the release phase runs it
+    const context = host.buildContext();
+    expect(context.get('bundle/phases/start.sh')!.content.toString()).not.toContain('manage.py');
+    expect(context.get('bundle/phases/release.sh')!.content.toString()).toContain(" -- python manage.py migrate '$(reboot) it'\\''s ${file(\"/etc/passwd\")}'\n");
+  });
+
+  test('without release commands there is no release resource', () => {
+    const { json, host } = withRelease([]);
+    expect(values(json, 'terraform_data').map((r) => r.provisioner[0]['local-exec'].command)).toEqual([ECR_PUSH_SH]);
+    expect(host.release).toBeUndefined();
+  });
+
+  test('the release script succeeds when the task\'s container exits 0 and fails the deploy with the exit code, reason and log otherwise', () => {
+    // GIVEN a fake aws CLI: run-task starts task t-1, the first wait times out (10 minutes), the second returns
+    const cli = fakeClis();
+    const task = 'arn:aws:ecs:us-east-1:123456789012:task/shop/t-1';
+    const aws = (exitCode: string) => cli.tool('aws', [
+      'case "$1 $2" in',
+      `  "ecs run-task") echo ${task} ;;`,
+      `  "ecs wait") [ -e ${cli.dir}/waited ] || { touch ${cli.dir}/waited; exit 255; } ;;`,
+      `  "ecs describe-tasks") printf '${exitCode}\\tEssential container in task exited\\n' ;;`,
+      '  "logs get-log-events") printf \'[provision] ERROR: failed: release app\\tmigration failed: no such table\\n\' ;;',
+      'esac',
+    ].join('\n'));
+    const env = {
+      SITE: 'shop', AWS_REGION: 'us-east-1', CLUSTER: 'shop', TASK_DEFINITION: 'arn:aws:ecs:us-east-1:123456789012:task-definition/shop:7',
+      NETWORK: '{"awsvpcConfiguration":{}}', OVERRIDES: '{"containerOverrides":[]}', LOG_GROUP: '/ecs/shop', LOG_STREAM_PREFIX: 'shop/apache',
+    };
+    try {
+      // WHEN the release task's container exits 0
+      aws('0');
+      const ok = cli.run(ECS_RELEASE_SH, env);
+      // THEN the step succeeds, having waited until the task stopped
+      expect([ok.status, ok.stdout.trim().split('\n').at(-1)]).toEqual([0, `site shop: release commands done (task ${task})`]);
+      expect(cli.calls().map((c) => c.split(' ').slice(0, 3).join(' '))).toEqual(['aws ecs run-task', 'aws ecs wait', 'aws ecs wait', 'aws ecs describe-tasks']);
+      expect(cli.calls()[0]).toContain(' --task-definition arn:aws:ecs:us-east-1:123456789012:task-definition/shop:7 --launch-type FARGATE --count 1 --network-configuration {"awsvpcConfiguration":{}} --overrides {"containerOverrides":[]} ');
+      // WHEN it exits 1
+      cli.reset();
+      aws('1');
+      const failed = cli.run(ECS_RELEASE_SH, env);
+      // THEN the apply step fails with the exit code, the reason and the task's own output
+      expect(failed.status).toBe(1);
+      expect(failed.stderr).toContain(`site shop: the release commands failed in task ${task} (exit code, reason: 1\tEssential container in task exited); the service still runs the previous task definition`);
+      expect(failed.stderr).toContain('[provision] ERROR: failed: release app\nmigration failed: no such table\n');
+      expect(cli.calls().at(-1)).toBe('aws logs get-log-events --region us-east-1 --log-group-name /ecs/shop --log-stream-name shop/apache/t-1 --start-from-head --query events[].message --output text');
+    } finally {
+      cli.cleanup();
     }
   });
 });

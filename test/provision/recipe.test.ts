@@ -184,3 +184,35 @@ describe('recipe venv check, run in a real shell', () => {
     }
   });
 });
+
+describe('an image\'s release phase (releasePhase): the host runs it once per deploy, before the switch', () => {
+  const stack = new TerraformStack(Testing.app(), 'rp');
+  const released = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'a.example' });
+  new WsgiApp(released, 'App', {
+    mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', releaseCommands: [['python', 'manage.py', 'migrate']],
+    daemonGroup: new DaemonGroup(released, 'G', { virtualEnv: new VirtualEnv(stack, 'E'), dataDirectories: { DATA: 'state' } }),
+  });
+  const image = { ...OPTIONS, startMode: StartMode.NONE };
+  const phase = (recipe: ReturnType<typeof buildRecipe>, name: string) => recipe.phases.find((p) => p.name === name);
+
+  test('the release phase does what a start does before traffic, then the release commands, and execs no server', () => {
+    // GIVEN an image recipe with the release phase
+    const recipe = buildRecipe(provisionInputOf(released), { ...image, releasePhase: true });
+    // THEN a 'release' phase runs at container start (the host's one-off container): data directories, the commands, no exec
+    const release = phase(recipe, 'release')!;
+    expect([release.atContainerStart, release.steps.map((s) => s.kind)]).toEqual([true, ['hostFacts', 'dataDirectory', 'appCommand']]);
+    expect(renderPhaseScript(recipe, release)).toMatch(/ -- python manage\.py migrate\n\nlog 'phase release done'\n$/);
+    // AND the serving containers' start skips the release commands
+    expect(phase(recipe, 'start')!.steps.map((s) => s.kind)).toEqual(['hostFacts', 'dataDirectory', 'execForeground']);
+    // AND neither is part of the image build
+    expect(recipeSteps(recipe).some((s) => s.kind === 'appCommand' && s.phase === 'release')).toBe(false);
+  });
+
+  test('without it, each container runs the release commands once at its first start; without release commands there is no release phase', () => {
+    const recipe = buildRecipe(provisionInputOf(released), image);
+    expect(phase(recipe, 'release')).toBeUndefined();
+    expect(phase(recipe, 'start')!.steps.map((s) => s.kind)).toEqual(['hostFacts', 'dataDirectory', 'oncePerContainer', 'execForeground']);
+    const plain = new TwoAppsStack(Testing.app(), 'two-apps').site;
+    expect(buildRecipe(provisionInputOf(plain), { ...image, releasePhase: true }).phases.map((p) => p.name)).not.toContain('release');
+  });
+});
