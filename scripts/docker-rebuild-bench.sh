@@ -36,13 +36,7 @@ now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 log() { printf '[bench] %s\n' "$*" >&2; }
 
-if [ -z "${DOCKER_HOST:-}" ]; then
-  DOCKER_HOST="$(scripts/docker-engine.sh start "$work/engine")"
-  export DOCKER_HOST
-  engine=started
-fi
-log "engine: $("$docker" info --format '{{.ServerVersion}}, {{.Driver}}')"
-scripts/docker-base.sh "$work"
+. scripts/docker-env.sh
 
 log "synthesizing examples/docker-site"
 CDKTF_OUTDIR="$work/out" npx ts-node --project tsconfig.dev.json examples/docker-site/main.ts >/dev/null

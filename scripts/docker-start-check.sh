@@ -37,13 +37,7 @@ cleanup() {
 trap cleanup EXIT
 log() { printf '[start-check] %s\n' "$*" >&2; }
 
-if [ -z "${DOCKER_HOST:-}" ]; then
-  DOCKER_HOST="$(scripts/docker-engine.sh start "$work/engine")"
-  export DOCKER_HOST
-  engine=started
-fi
-log "engine: $("$docker" info --format '{{.ServerVersion}}, {{.Driver}}')"
-scripts/docker-base.sh "$work"
+. scripts/docker-env.sh
 
 log "synthesizing test/support/container-start-site.ts (and its failing-release variant)"
 # DockerHost's awsCredentialsFile: a file on the Docker host (this machine), root's only.

@@ -5,7 +5,7 @@ import { App, TerraformStack } from 'cdktf';
 import { ApacheSite, DaemonGroup, freePort, Platform, VirtualEnv, WsgiApp } from '../../lib';
 import { Ec2Host } from '../../lib/aws';
 import { request } from '../integration/http';
-import { BootedRoot, startReady, Started, standin, TestNetns } from './first-boot';
+import { BootedRoot, startReady, Started, standin, tearDownBoot, TestNetns } from './first-boot';
 
 const APPS = path.join(__dirname, '..', '..', 'examples', 'apps');
 const BUCKET = 'caw-standin-bundles';
@@ -81,12 +81,7 @@ describe('Ec2Host first boot under cloud-init', () => {
     // Kept for a look after a failure: the instance's own account of its first boot.
     fs.writeFileSync(path.join(require('os').tmpdir(), 'caw-first-boot-cloud-init-output.log'),
       `${booted?.cloudInitLog() ?? ''}\n--- journal ---\n${booted ? String(booted.run(['journalctl', '--no-pager', '-n', '80']).stdout) : ''}`);
-    await booted?.stop();
-    for (const p of procs) {
-      p.child.kill('SIGTERM');
-    }
-    netns.remove();
-    fs.rmSync(work, { recursive: true, force: true });
+    await tearDownBoot([booted], procs, [netns], work);
   }, 60_000);
 
   test('cloud-init fetches the bundle with the instance role, verifies it and provisions the site', () => {

@@ -197,3 +197,15 @@ export class BootedRoot {
     }
   }
 }
+
+/** What a boot test leaves behind: the booted roots, the stand-ins, the namespaces, the work directory. */
+export async function tearDownBoot(booted: readonly (BootedRoot | undefined)[], procs: readonly Started[], netns: readonly TestNetns[], work: string): Promise<void> {
+  await Promise.all(booted.map((b) => b?.stop()));
+  for (const p of procs) {
+    p.child.kill('SIGTERM');
+  }
+  for (const n of netns) {
+    n.remove();
+  }
+  fs.rmSync(work, { recursive: true, force: true });
+}

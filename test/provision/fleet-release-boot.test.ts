@@ -5,7 +5,7 @@ import { App, TerraformStack } from 'cdktf';
 import { ApacheSite, DaemonGroup, freePort, Platform, VirtualEnv, WsgiApp } from '../../lib';
 import { Ec2Fleet } from '../../lib/aws';
 import { request } from '../integration/http';
-import { BootedRoot, startReady, Started, standin, TestNetns } from './first-boot';
+import { BootedRoot, startReady, Started, standin, tearDownBoot, TestNetns } from './first-boot';
 
 const APPS = path.join(__dirname, '..', '..', 'examples', 'apps');
 const BUCKET = 'caw-standin-bundles';
@@ -166,14 +166,7 @@ describe('Ec2Fleet first boots: release steps once per bundle', () => {
       // Kept for a look after a failure: each instance's own account of its first boot.
       fs.writeFileSync(path.join(require('os').tmpdir(), `caw-${i.name}-cloud-init-output.log`), i.booted.cloudInitLog());
     }
-    await Promise.all(instances.map((i) => i.booted.stop()));
-    for (const p of procs) {
-      p.child.kill('SIGTERM');
-    }
-    for (const i of instances) {
-      i.netns.remove();
-    }
-    fs.rmSync(work, { recursive: true, force: true });
+    await tearDownBoot(instances.map((i) => i.booted), procs, instances.map((i) => i.netns), work);
   }, 120_000);
 
   test('two instances booting together: the release command runs on exactly one, both serve', async () => {

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { freePort } from '../../lib';
 import { cli } from '../integration/cli-process';
 import { request } from '../integration/http';
-import { BootedRoot, startReady, Started, standin, TestNetns } from './first-boot';
+import { BootedRoot, startReady, Started, standin, tearDownBoot, TestNetns } from './first-boot';
 
 /**
  * What `render` writes for people who provision without Terraform, booted for
@@ -33,12 +33,7 @@ describe('render: the cloud-config provisions the site on first boot', () => {
   }, 420_000);
 
   afterAll(async () => {
-    await booted?.stop();
-    for (const p of procs) {
-      p.child.kill('SIGTERM');
-    }
-    netns.remove();
-    fs.rmSync(work, { recursive: true, force: true });
+    await tearDownBoot([booted], procs, [netns], work);
   }, 60_000);
 
   test('cloud-init unpacks the bundle and runs the recipe without errors', () => {
