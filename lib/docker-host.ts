@@ -71,11 +71,11 @@ export class DockerHost extends ContainerSiteHost {
    */
   public readonly firstRelease?: DataResource;
   /**
-   * With release commands: replaced with every new image; its replacement runs them in a one-off
-   * container of the new image while the old container still serves, and stops the deploy when they fail.
-   * @default - none without release commands
+   * Replaced with every new image: its replacement builds the new image while the old container
+   * still serves and, with release commands, runs them in a one-off container of it, stopping the
+   * deploy when they fail.
    */
-  public readonly release?: DataResource;
+  public readonly release: DataResource;
 
   constructor(scope: Construct, id: string, props: DockerHostProps) {
     super(scope, id, props);
@@ -94,7 +94,9 @@ export class DockerHost extends ContainerSiteHost {
     const healthyTimeoutSec = checkInt(this, 'healthyTimeoutSec', props.healthyTimeoutSec
       ?? IMAGE_HEALTH.startPeriodSec + (IMAGE_HEALTH.retries + 1) * IMAGE_HEALTH.intervalSec, IMAGE_HEALTH.intervalSec, 3600);
 
-    const imageName = props.imageName === undefined ? Lazy.stringValue({ produce: () => `${this.site.siteName}:${this.contentHash().slice(0, 12)}` })
+    // The step before the switch builds and runs this content-addressed tag: a fixed imageName names the old image until the provider rebuilds it.
+    const contentTag = Lazy.stringValue({ produce: () => `${this.site.siteName}:${this.contentHash().slice(0, 12)}` });
+    const imageName = props.imageName === undefined ? contentTag
       : checkPattern(this, 'imageName', props.imageName, /^[A-Za-z0-9][A-Za-z0-9._\/:@-]{0,254}$/, 'a Docker image name such as "mysite:1"');
     this.image = new Image(this, 'Image', {
       name: imageName,
@@ -163,16 +165,16 @@ export class DockerHost extends ContainerSiteHost {
     // so the release of a new image runs from the destroy of this dependent, replaced with every
     // image, while the old container still serves. Its destroy sees the current configuration's
     // literals (the new image's name and content hash) and its own state (the old hash).
-    this.release = hasRelease
-      ? new DataResource(this, 'Release', {
-        triggersReplace: { content: contentHash },
-        dependsOn: [this.container],
-        provisioners: [{
-          ...releaseExec({ IMAGE: imageName, NEW_CONTENT: contentHash, OLD_CONTENT: '${self.triggers_replace.content}' }),
-          when: 'destroy',
-        }],
-      })
-      : undefined;
+    // Without release commands it only builds the new image, so the old container is stopped
+    // just before the new one starts (the provider's own build is then a cache hit).
+    this.release = new DataResource(this, 'Release', {
+      triggersReplace: { content: contentHash },
+      dependsOn: [this.container],
+      provisioners: [{
+        ...releaseExec({ IMAGE: contentTag, NEW_CONTENT: contentHash, OLD_CONTENT: '${self.triggers_replace.content}', ...(hasRelease ? {} : { SCRIPT: '' }) }),
+        when: 'destroy',
+      }],
+    });
     new TerraformOutput(this, 'Url', { value: `http://${publishAddress}:${hostPort}/` });
   }
 }

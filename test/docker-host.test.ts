@@ -304,7 +304,7 @@ describe('DockerHost release commands: once per new image, in a one-off containe
     expect(first.depends_on).toEqual([expect.stringMatching(/^docker_volume\.Host_Data-web-uploads_/)]);
   });
 
-  test('no release command or site value reaches a local-exec command; none of the resources without release commands', () => {
+  test('no release command or site value reaches a local-exec command; without release commands the step before the switch only builds', () => {
     // GIVEN a release command with a command substitution, quotes and a Terraform template
     const { json } = build([HOSTILE]);
     // THEN the release command is in the image only, and the command texts are the fixed script
@@ -316,10 +316,12 @@ describe('DockerHost release commands: once per new image, in a one-off containe
     expect(DOCKER_RELEASE_SH).not.toMatch(/[$%]\{/);
     // AND a site name that would carry shell or a template never gets that far
     expect(() => build([HOSTILE], "$(reboot)'${x}")).toThrow(/siteName .* is invalid/);
-    // AND without release commands there is neither resource, and the container depends on nothing
+    // AND without release commands only the step before the switch is there, with no script to run:
+    // it builds the new image; the first container depends on nothing
     const plain = build([]);
-    expect(plain.json.resource.terraform_data).toBeUndefined();
-    expect([plain.host.release, plain.host.firstRelease]).toEqual([undefined, undefined]);
+    expect(Object.keys(plain.json.resource.terraform_data)).toEqual([expect.stringMatching(/^Host_Release_/)]);
+    expect(plain.host.firstRelease).toBeUndefined();
+    expect((Object.values(plain.json.resource.terraform_data)[0] as any).provisioner[0]['local-exec'].environment.SCRIPT).toBe('');
     expect((Object.values(plain.json.resource.docker_container)[0] as any).depends_on).toBeUndefined();
   });
 
@@ -351,6 +353,11 @@ describe('DockerHost release commands: once per new image, in a one-off containe
       const failed = cli.run(DOCKER_RELEASE_SH, { ...env, RUN_EXIT: '3' });
       expect(failed.status).toBe(1);
       expect(failed.stderr).toBe('[provision] ERROR: migration failed\nsite shop: the release commands failed (exit 3) in the new image; the serving container was not touched\n');
+      // WHEN there are no release commands and the image is not built yet, THEN it is built and nothing runs
+      cli.reset();
+      cli.tool('docker', '[ "$1 $2" = "image inspect" ] && exit 1; exit 0');
+      const buildOnly = cli.run(DOCKER_RELEASE_SH, { ...env, SCRIPT: '' });
+      expect([buildOnly.status, cli.calls()]).toEqual([0, ['docker image inspect shop:abc', 'docker build -q -t shop:abc docker/shop']]);
       // WHEN the image did not change (a destroy), THEN nothing runs
       cli.reset();
       const same = cli.run(DOCKER_RELEASE_SH, { ...env, OLD_CONTENT: 'new', RUN_EXIT: '3' });
@@ -365,12 +372,16 @@ describe('DockerHost release order with real terraform (the docker resources pla
   // The docker provider is not installed here: its image, volume and container become terraform_data
   // stand-ins that log their create and destroy; the release resources are DockerHost's own, their
   // script run against a fake docker CLI. What is checked is the order Terraform itself derives.
-  const synthJson = (migration: string) => {
+  /** A site whose image changes with `version`: with it as a release command, or (release false) only as an environment variable. */
+  const synthJson = (version: string, release = true) => {
     const stack = new TerraformStack(Testing.app(), 'docker');
     new DockerProvider(stack, 'Docker');
     const site = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'localhost', siteName: 'shop' });
     const group = new DaemonGroup(site, 'Web', { virtualEnv: new VirtualEnv(stack, 'Env'), dataDirectories: { UPLOADS: 'uploads' } });
-    new WsgiApp(site, 'App', { mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', daemonGroup: group, releaseCommands: [['python', migration]] });
+    new WsgiApp(site, 'App', {
+      mountPath: '/', source: FIXTURE_APP, scriptFile: 'wsgi.py', daemonGroup: group, environment: { VERSION: version },
+      releaseCommands: release ? [['python', version]] : [],
+    });
     new DockerHost(stack, 'Host', { site });
     return Testing.synth(stack, true);
   };
@@ -399,19 +410,19 @@ describe('DockerHost release order with real terraform (the docker resources pla
     return JSON.stringify(json);
   };
 
-  test('a new image\'s release runs while the old container exists; when it fails, the old container is never destroyed', () => {
-    // GIVEN a fake docker CLI whose `run` exits with the code in run-exit, and the first deploy applied
+  /** Terraform applies of synthJson's stand-ins against a fake docker CLI (on PATH) that runs `docker`'s script. */
+  const terraformWithFakeDocker = (docker: (dir: string) => string) => {
     const cli = fakeClis();
-    cli.tool('docker', `[ "$1" = run ] || exit 0; exit "$(cat ${cli.dir}/run-exit)"`);
+    cli.tool('docker', docker(cli.dir));
     const savedPath = process.env.PATH;
     process.env.PATH = `${cli.dir}:${savedPath}`;
     // A directory and environment to run terraform in (the fake CLI on PATH); each apply writes its configuration
     const run = synthForTerraform((app) => new TerraformStack(app, 'docker'));
     process.env.PATH = savedPath;
     const log = path.join(cli.dir, 'calls');
-    const apply = (migration: string, runExit: number) => {
+    const apply = (version: string, runExit: number, release = true) => {
       fs.writeFileSync(path.join(cli.dir, 'run-exit'), String(runExit));
-      fs.writeFileSync(path.join(run.dir, 'cdk.tf.json'), standIns(synthJson(migration), log));
+      fs.writeFileSync(path.join(run.dir, 'cdk.tf.json'), standIns(synthJson(version, release), log));
       cli.reset();
       try {
         if (!fs.existsSync(path.join(run.dir, '.terraform'))) {
@@ -423,6 +434,33 @@ describe('DockerHost release order with real terraform (the docker resources pla
         return { ok: false, calls: cli.calls(), error: String(e) };
       }
     };
+    return { cli, run, apply };
+  };
+
+  test('without release commands the new image is built while the old container still exists', () => {
+    // GIVEN a fake docker CLI on which no image exists yet, and the first deploy applied
+    const { cli, run, apply } = terraformWithFakeDocker(() => '[ "$1 $2" = "image inspect" ] && exit 1; exit 0');
+    try {
+      const first = apply('v1', 0, false);
+      expect(first.ok).toBe(true);
+      const [image1] = first.calls.filter((c) => c.startsWith('image-create')).map((c) => c.split(' ')[1]);
+      // WHEN the code changes
+      const second = apply('v2', 0, false);
+      // THEN the new image was built before the old container was destroyed, and nothing was run in it
+      expect(second.ok).toBe(true);
+      const [image2] = second.calls.filter((c) => c.startsWith('image-create')).map((c) => c.split(' ')[1]);
+      expect(second.calls.filter((c) => c.startsWith('docker build') || c.startsWith('docker run') || c.startsWith('container'))).toEqual([
+        `docker build -q -t ${image2} docker/shop`, `container-destroy ${image1}`, `container-create ${image2}`,
+      ]);
+    } finally {
+      run.cleanup();
+      cli.cleanup();
+    }
+  });
+
+  test('a new image\'s release runs while the old container exists; when it fails, the old container is never destroyed', () => {
+    // GIVEN a fake docker CLI whose `run` exits with the code in run-exit, and the first deploy applied
+    const { cli, run, apply } = terraformWithFakeDocker((dir) => `[ "$1" = run ] || exit 0; exit "$(cat ${dir}/run-exit)"`);
     const short = (calls: string[]) => calls.map((c) => c.replace(/^docker run .* (shop:\w+) sh .*$/, 'docker run $1').split(' ').slice(0, 3).join(' '))
       .filter((c) => !c.startsWith('docker image') && !c.startsWith('docker rm'));
     try {

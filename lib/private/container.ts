@@ -64,8 +64,12 @@ if [ "$(printenv CAW_SKIP_RELEASE || true)" = 1 ]; then
 fi
 command -v docker >/dev/null || { echo "the release commands of DockerHost run with the docker CLI on the machine that deploys (DOCKER_HOST: the provider's engine)" >&2; exit 1; }
 if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
-  echo "site $SITE: building $IMAGE to run its release commands before the switch"
+  echo "site $SITE: building $IMAGE before the switch, while the old container serves"
   DOCKER_BUILDKIT=0 docker build -q -t "$IMAGE" "$CONTEXT" >/dev/null
+fi
+if [ -z "$SCRIPT" ]; then
+  echo "site $SITE: $IMAGE is built; no release commands to run"
+  exit 0
 fi
 set --
 while IFS= read -r flag; do
