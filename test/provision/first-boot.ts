@@ -154,9 +154,10 @@ export class BootedRoot {
   /** Waits until cloud-init's final stage is done; returns the log of its output. */
   public async waitForCloudInit(timeoutMs: number): Promise<string> {
     // Not instance/boot-finished: that is an absolute symlink, meaningful only inside the root.
-    const done = path.join(this.options.root, 'var/lib/cloud/instances', INSTANCE_ID, 'boot-finished');
+    // result.json is written after boot-finished, when the final stage has ended: wait for both.
+    const done = [path.join(this.options.root, 'var/lib/cloud/instances', INSTANCE_ID, 'boot-finished'), path.join(this.options.root, 'var/lib/cloud/data/result.json')];
     const deadline = Date.now() + timeoutMs;
-    while (!fs.existsSync(done)) {
+    while (!done.every((f) => fs.existsSync(f))) {
       if (this.nspawn.exitCode !== null || Date.now() > deadline) {
         throw new Error(`cloud-init did not finish; console:\n${this.console.slice(-2000)}\ncloud-init-output.log:\n${this.cloudInitLog().slice(-6000)}`);
       }
