@@ -7,9 +7,9 @@ import { Construct } from 'constructs';
 import { EC2_BUNDLE_ROOT, Ec2InstanceOptions } from './ec2-host';
 import { HttpsLoadBalancer, SiteLoadBalancerOptions } from './https-load-balancer';
 import { ec2InstanceVcpus } from './platform/instance-types';
-import { behindLoadBalancer, siteLoadBalancer, SUBNET_CIDR, targetsSecurityGroup } from './private/alb-routes';
+import { behindLoadBalancer, loadBalancerSubnetCidrs, siteLoadBalancer, targetsSecurityGroup } from './private/alb-routes';
 import { checkInstanceType, checkParameterArns, checkUserDataSize, InstanceRole, pinsAmi, platformAmi, SiteBundleObject, WAIT_FOR_REFRESH_SH } from './private/aws-site';
-import { checkInt, checkPattern, propError } from './private/validate';
+import { checkInt, propError } from './private/validate';
 import { BOOTSTRAP } from './provision/bootstrap';
 import { ProvisionInput, StartMode } from './provision/recipe';
 import { SiteHost, SiteHostProps } from './site-host';
@@ -94,10 +94,7 @@ export class Ec2Fleet extends SiteHost {
     super(scope, id, props);
     const site = this.site;
     const subnets = props.subnets ?? [];
-    if (!Array.isArray(subnets) || subnets.length < 2) {
-      throw propError(this, 'subnets', subnets, 'at least two subnets in different availability zones');
-    }
-    this.proxyCidrs = subnets.map((s, i) => checkPattern(this, `subnets[${i}].cidrBlock`, s.cidrBlock, SUBNET_CIDR, 'the literal IPv4 CIDR block of the subnet, such as "10.0.1.0/24"'));
+    this.proxyCidrs = loadBalancerSubnetCidrs(this, subnets);
     const minSize = checkInt(this, 'minSize', props.minSize ?? 2, 1, 1_000);
     const maxSize = checkInt(this, 'maxSize', props.maxSize ?? Math.max(4, minSize), minSize, 1_000);
     const desired = checkInt(this, 'desiredCapacity', props.desiredCapacity ?? minSize, minSize, maxSize);

@@ -14,7 +14,7 @@ import { Construct } from 'constructs';
 import { ContainerSiteHost, ContainerSiteHostProps } from './container-site-host';
 import { FleetSubnet } from './ec2-fleet';
 import { HttpsLoadBalancer, SiteLoadBalancerOptions } from './https-load-balancer';
-import { behindLoadBalancer, siteLoadBalancer, SUBNET_CIDR, targetsSecurityGroup } from './private/alb-routes';
+import { behindLoadBalancer, loadBalancerSubnetCidrs, siteLoadBalancer, targetsSecurityGroup } from './private/alb-routes';
 import { PARAMETER_ARN, secretReadStatements } from './private/aws-site';
 import { APACHE_CAPABILITIES, DEFAULT_CONTAINER_CAPABILITIES, ECR_PUSH_SH, ECS_RELEASE_SH, IMAGE_BUNDLE_DIR } from './private/container';
 import { checkInt, checkPattern, propError } from './private/validate';
@@ -136,10 +136,7 @@ export class EcsFargateHost extends ContainerSiteHost {
     this.allowAppsTaskRole = props.allowAppsTaskRole ?? false;
     const site = this.site;
     const subnets = props.subnets ?? [];
-    if (!Array.isArray(subnets) || subnets.length < 2) {
-      throw propError(this, 'subnets', subnets, 'at least two subnets in different availability zones');
-    }
-    this.proxyCidrs = subnets.map((s, i) => checkPattern(this, `subnets[${i}].cidrBlock`, s.cidrBlock, SUBNET_CIDR, 'the literal IPv4 CIDR block of the subnet, such as "10.0.1.0/24"'));
+    this.proxyCidrs = loadBalancerSubnetCidrs(this, subnets);
     const desiredCount = checkInt(this, 'desiredCount', props.desiredCount ?? 2, 1, 1_000);
     const cpu = props.cpu ?? 512;
     const size = FARGATE_SIZES[cpu];

@@ -2,6 +2,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { Construct } from 'constructs';
 import type { SiteSpec } from '../conf/site-spec';
 import { HttpsLoadBalancer, LoadBalancerRoute, SiteLoadBalancerOptions } from '../https-load-balancer';
+import { checkPattern, propError } from './validate';
 import type { ProvisionInput } from '../provision/recipe';
 
 /** Load balancer routes for a site's apps: one target group per app, health-checked on the app's health path. */
@@ -22,7 +23,15 @@ export function siteRoutes(apps: readonly { mountPath: string; healthCheckPath: 
 const ALB_HEADERS = ['X-Forwarded-For', 'X-Forwarded-Proto'];
 
 /** A literal IPv4 subnet CIDR block (the site trusts the load balancer nodes in it). */
-export const SUBNET_CIDR = /^(\d{1,3}\.){3}\d{1,3}\/(8|9|[12]\d|3[0-2])$/;
+const SUBNET_CIDR = /^(\d{1,3}\.){3}\d{1,3}\/(8|9|[12]\d|3[0-2])$/;
+
+/** The load balancer's subnets (at least two, each with its literal CIDR block): their CIDR blocks, the site's trusted proxies. */
+export function loadBalancerSubnetCidrs(scope: Construct, subnets: readonly { readonly cidrBlock: string }[]): string[] {
+  if (!Array.isArray(subnets) || subnets.length < 2) {
+    throw propError(scope, 'subnets', subnets, 'at least two subnets in different availability zones');
+  }
+  return subnets.map((s, i) => checkPattern(scope, `subnets[${i}].cidrBlock`, s.cidrBlock, SUBNET_CIDR, 'the literal IPv4 CIDR block of the subnet, such as "10.0.1.0/24"'));
+}
 
 /** The site behind the load balancer: its subnets are trusted proxies, so apps see https and the client's address. */
 export function behindLoadBalancer(input: ProvisionInput, proxyCidrs: readonly string[]): ProvisionInput {
