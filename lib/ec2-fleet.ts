@@ -4,11 +4,12 @@ import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { DataResource, Fn, Lazy, TerraformLocal, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
-import { EC2_BUNDLE_ROOT, Ec2InstanceOptions } from './ec2-host';
+import { Ec2InstanceOptions } from './ec2-host';
 import { HttpsLoadBalancer, SiteLoadBalancerOptions } from './https-load-balancer';
 import { ec2InstanceVcpus } from './platform/instance-types';
 import { behindLoadBalancer, loadBalancerSubnetCidrs, siteLoadBalancer, targetsSecurityGroup } from './private/alb-routes';
 import { checkInstanceType, checkParameterArns, checkUserDataSize, InstanceRole, pinsAmi, platformAmi, SiteBundleObject, WAIT_FOR_REFRESH_SH } from './private/aws-site';
+import { vmBundleDir } from './private/container';
 import { checkInt, propError } from './private/validate';
 import { BOOTSTRAP } from './provision/bootstrap';
 import { ProvisionInput, StartMode } from './provision/recipe';
@@ -110,7 +111,7 @@ export class Ec2Fleet extends SiteHost {
     const parameterArns = checkParameterArns(this, props.ssmParameterArns);
     const spec = site.toSpec();
     const tags = { ...props.tags, 'cdktf-apache-wsgi:site': site.siteName };
-    this.bundleDir = `${EC2_BUNDLE_ROOT}/${site.siteName}`;
+    this.bundleDir = vmBundleDir(site.siteName);
     this.blockMetadata = !(props.allowAppsInstanceMetadata ?? false);
     // Daemon processes follow the instances' vCPUs, known here for the common families.
     site._addHost(ec2InstanceVcpus(instanceType));

@@ -9,7 +9,7 @@ import { Annotations, DataResource, Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { ec2InstanceVcpus } from './platform/instance-types';
 import { checkInstanceType, checkParameterArns, checkUserDataSize, CIDR, deployDocumentContent, InstanceRole, pinsAmi, platformAmi, SiteBundleObject, WAIT_FOR_ASSOCIATION_SH } from './private/aws-site';
-import { BUNDLE_ROOT } from './private/container';
+import { BUNDLE_ROOT, vmBundleDir } from './private/container';
 import { inPlaceProvisionInputOf } from './private/provision-input';
 import { checkInt, checkPattern } from './private/validate';
 import { BUNDLE, ProvisionInput, StartMode } from './provision/recipe';
@@ -122,7 +122,7 @@ export class Ec2Host extends SiteHost {
     const parameterArns = checkParameterArns(this, props.ssmParameterArns);
     const deployTimeoutSec = checkInt(this, 'deployTimeoutSec', props.deployTimeoutSec ?? 1800, 60, 172_800);
     const tags = { ...props.tags, 'cdktf-apache-wsgi:site': site.siteName };
-    this.bundleDir = `${EC2_BUNDLE_ROOT}/${site.siteName}`;
+    this.bundleDir = vmBundleDir(site.siteName);
     this.blockMetadata = !(props.allowAppsInstanceMetadata ?? false);
     // Daemon processes follow the instance's vCPUs, known here for the common families.
     site._addHost(ec2InstanceVcpus(instanceType));

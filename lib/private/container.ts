@@ -1,6 +1,11 @@
 /** Where every host keeps bundles: a VM unpacks each site's under <root>/<site>. */
 export const BUNDLE_ROOT = '/opt/cdktf-apache-wsgi';
 
+/** Where a VM (an EC2 host, or what render's bundle is copied to) unpacks a site's bundle. */
+export function vmBundleDir(siteName: string): string {
+  return `${BUNDLE_ROOT}/${siteName}`;
+}
+
 /** Port Apache listens on inside a container unless told: unprivileged, so nothing needs NET_BIND_SERVICE. */
 export const DEFAULT_CONTAINER_PORT = 8080;
 

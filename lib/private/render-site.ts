@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ApacheSite } from '../apache-site';
-import { BUNDLE_ROOT, DEFAULT_CONTAINER_PORT, IMAGE_BUNDLE_DIR } from './container';
+import { DEFAULT_CONTAINER_PORT, IMAGE_BUNDLE_DIR, vmBundleDir } from './container';
 import { provisionInputOf } from './provision-input';
 import { Bundle, BundleFile, siteBundle, writeBundle } from '../provision/bundle';
 import { imageBuildContext } from '../provision/dockerfile';
@@ -10,11 +10,6 @@ import { bundleTarball } from '../provision/tarball';
 
 /** Marks a directory `render` wrote, so a second render may replace it and nothing else. */
 export const RENDER_MARKER = '.cdktf-apache-wsgi-render';
-
-/** Where the rendered VM bundle expects to be unpacked: the same directory an EC2 host uses. */
-export function vmBundleDir(siteName: string): string {
-  return path.posix.join(BUNDLE_ROOT, siteName);
-}
 
 /**
  * A site's hosting files without Terraform, for Ansible, Packer, a plain
