@@ -9,6 +9,20 @@ import { checkInt, checkPattern, propError } from './private/validate';
 import { IMAGE_HEALTH } from './provision/dockerfile';
 import { appCommands, BUNDLE, RELEASE_PHASE } from './provision/recipe';
 
+/** The container's restart policy (`docker run --restart`). */
+export class RestartPolicy {
+  /** Never restarted: an exit or an engine restart leaves it stopped. */
+  public static readonly NO = new RestartPolicy('no');
+  /** Restarted when it exits with a non-zero status. */
+  public static readonly ON_FAILURE = new RestartPolicy('on-failure');
+  /** Always restarted, also at an engine restart after a `docker stop`. */
+  public static readonly ALWAYS = new RestartPolicy('always');
+  /** Always restarted, except at an engine restart after a `docker stop`. */
+  public static readonly UNLESS_STOPPED = new RestartPolicy('unless-stopped');
+
+  private constructor(public readonly value: string) {}
+}
+
 export interface DockerHostProps extends ContainerSiteHostProps {
   /** @default 8080 */
   readonly hostPort?: number;
@@ -19,8 +33,11 @@ export interface DockerHostProps extends ContainerSiteHostProps {
   readonly publishAddress?: string;
   /** @default - '<site name>:<content hash>' */
   readonly imageName?: string;
-  /** @default 'unless-stopped' */
-  readonly restart?: string;
+  /**
+   * What the Docker engine does when the container exits or the engine restarts.
+   * @default RestartPolicy.UNLESS_STOPPED
+   */
+  readonly restart?: RestartPolicy;
   /**
    * How long a replaced container may take to stop gracefully (Apache's graceful
    * stop: requests in flight finish) before it is killed.
@@ -81,7 +98,10 @@ export class DockerHost extends ContainerSiteHost {
     super(scope, id, props);
     const hostPort = checkInt(this, 'hostPort', props.hostPort ?? 8080, 1, 65_535);
     const publishAddress = checkPattern(this, 'publishAddress', props.publishAddress ?? '127.0.0.1', /^[0-9a-fA-F:.]+$/, 'an IP address such as "127.0.0.1"');
-    const restart = checkPattern(this, 'restart', props.restart ?? 'unless-stopped', /^(no|on-failure|always|unless-stopped)$/, 'no, on-failure, always or unless-stopped');
+    if (props.restart !== undefined && !(props.restart instanceof RestartPolicy)) {
+      throw propError(this, 'restart', props.restart, 'a RestartPolicy: RestartPolicy.NO, ON_FAILURE, ALWAYS or UNLESS_STOPPED');
+    }
+    const restart = props.restart ?? RestartPolicy.UNLESS_STOPPED;
     const contentHash = Lazy.stringValue({ produce: () => this.contentHash() });
     const credentialsFile = props.awsCredentialsFile === undefined ? undefined
       : checkPattern(this, 'awsCredentialsFile', props.awsCredentialsFile, /^\/[A-Za-z0-9._@+\/-]+$/, 'an absolute path on the Docker host such as "/etc/caw/aws-credentials"');
@@ -141,7 +161,7 @@ export class DockerHost extends ContainerSiteHost {
     this.container = new Container(this, 'Container', {
       name: `${this.site.siteName}-apache`,
       image: this.image.imageId,
-      restart,
+      restart: restart.value,
       ports: [{ internal: this.containerPort, external: hostPort, ip: publishAddress }],
       capabilities: { drop: ['ALL'], add: [...APACHE_CAPABILITIES] },
       securityOpts,

@@ -13,7 +13,7 @@ import { DataResource, Fn, ITerraformDependable, Lazy, TerraformOutput } from 'c
 import { Construct } from 'constructs';
 import { ContainerSiteHost, ContainerSiteHostProps } from './container-site-host';
 import { FleetSubnet } from './ec2-fleet';
-import { HttpsLoadBalancer, SiteLoadBalancerOptions } from './https-load-balancer';
+import { HttpsLoadBalancer, SiteLoadBalancerOptions, TargetType } from './https-load-balancer';
 import { behindLoadBalancer, loadBalancerSubnetCidrs, siteLoadBalancer, targetsSecurityGroup } from './private/alb-routes';
 import { PARAMETER_ARN, secretReadStatements } from './private/aws-site';
 import { APACHE_CAPABILITIES, DEFAULT_CONTAINER_CAPABILITIES, ECR_PUSH_SH, ECS_RELEASE_SH, IMAGE_BUNDLE_DIR } from './private/container';
@@ -164,7 +164,9 @@ export class EcsFargateHost extends ContainerSiteHost {
     const tags = { ...props.tags, 'cdktf-apache-wsgi:site': site.siteName };
     const region = new DataAwsRegion(this, 'Region');
 
-    this.loadBalancer = siteLoadBalancer(this, spec, props, { vpcId: props.vpcId, subnetIds: subnets.map((s) => s.subnetId), port: this.containerPort, targetType: 'ip', tags });
+    this.loadBalancer = siteLoadBalancer(this, spec, props, {
+      vpcId: props.vpcId, subnetIds: subnets.map((s) => s.subnetId), port: this.containerPort, targetType: TargetType.IP, tags,
+    });
     this.securityGroup = targetsSecurityGroup(this, this.loadBalancer, {
       description: `${site.siteName}: the container port from the load balancer only`, vpcId: props.vpcId, allowId: 'TasksFromLoadBalancer', tags,
     });

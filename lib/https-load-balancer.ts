@@ -47,6 +47,16 @@ export interface SiteLoadBalancerOptions {
   readonly deregistrationDelaySec?: number;
 }
 
+/** How targets are registered in a load balancer's target groups. */
+export class TargetType {
+  /** By instance ID: EC2 instances, such as an Auto Scaling group's (Ec2Fleet). */
+  public static readonly INSTANCE = new TargetType('instance');
+  /** By IP address: ECS tasks in awsvpc network mode, such as Fargate tasks (EcsFargateHost). */
+  public static readonly IP = new TargetType('ip');
+
+  private constructor(public readonly value: string) {}
+}
+
 export interface HttpsLoadBalancerProps {
   /** VPC of the load balancer and its targets. */
   readonly vpcId: string;
@@ -57,10 +67,10 @@ export interface HttpsLoadBalancerProps {
   /** Routes to target groups; a request matching none goes to the route without path patterns. */
   readonly routes: LoadBalancerRoute[];
   /**
-   * 'instance' (EC2, Auto Scaling) or 'ip' (ECS Fargate tasks).
-   * @default 'instance'
+   * How the targets are registered in the target groups.
+   * @default TargetType.INSTANCE
    */
-  readonly targetType?: string;
+  readonly targetType?: TargetType;
   /**
    * ARN of an ACM certificate for the HTTPS listener.
    * @default - one is created for domainName and DNS-validated in hostedZoneId
@@ -128,7 +138,10 @@ export class HttpsLoadBalancer extends Construct {
       throw propError(this, 'subnetIds', subnetIds, 'at least two subnets in different availability zones');
     }
     this.targetPort = checkInt(this, 'targetPort', props.targetPort, 1, 65_535);
-    const targetType = checkPattern(this, 'targetType', props.targetType ?? 'instance', /^(instance|ip)$/, '"instance" or "ip"');
+    if (props.targetType !== undefined && !(props.targetType instanceof TargetType)) {
+      throw propError(this, 'targetType', props.targetType, 'a TargetType: TargetType.INSTANCE or TargetType.IP');
+    }
+    const targetType = props.targetType ?? TargetType.INSTANCE;
     const hstsMaxAgeSec = checkInt(this, 'hstsMaxAgeSec', props.hstsMaxAgeSec ?? 31_536_000, 0, 63_072_000);
     this.deregistrationDelaySec = checkInt(this, 'deregistrationDelaySec', props.deregistrationDelaySec ?? 60, 0, 3_600);
     const idleTimeoutSec = checkInt(this, 'idleTimeoutSec', props.idleTimeoutSec ?? 60, 1, 4_000);
@@ -186,7 +199,7 @@ export class HttpsLoadBalancer extends Construct {
       vpcId: props.vpcId,
       port: this.targetPort,
       protocol: 'HTTP',
-      targetType,
+      targetType: targetType.value,
       deregistrationDelay: String(this.deregistrationDelaySec),
       healthCheck: {
         enabled: true, protocol: 'HTTP', path: r.healthCheckPath, matcher: r.healthyHttpCodes ?? '200-399',

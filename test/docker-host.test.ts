@@ -8,7 +8,7 @@ import { DockerSiteStack } from '../examples/docker-site/main';
 import { ApacheSite, AppSecret, DaemonGroup, Platform, VirtualEnv, WsgiApp } from '../lib';
 import { synthForTerraform } from './provision/terraform';
 import { fakeClis, FIXTURE_APP } from './util';
-import { DockerHost, DockerHostProps } from '../lib/docker';
+import { DockerHost, DockerHostProps, RestartPolicy } from '../lib/docker';
 import { DOCKER_RELEASE_SH } from '../lib/private/container';
 import { renderSiteFiles } from '../lib/private/render-site';
 
@@ -235,7 +235,17 @@ describe('DockerHost with secrets, release commands and data directories', () =>
     expect(container.env).toEqual(['AWS_SHARED_CREDENTIALS_FILE=/root/.aws/credentials', 'AWS_PROFILE=deploy']);
   });
 
+  test('a restart policy other than the default is the container\'s restart', () => {
+    // GIVEN a host that asks for RestartPolicy.ON_FAILURE
+    const onFailure = build({ restart: RestartPolicy.ON_FAILURE });
+    // THEN its container has Docker's on-failure policy
+    const [container] = Object.values(JSON.parse(Testing.synth(onFailure.stack, true)).resource.docker_container) as any[];
+    expect(container.restart).toBe('on-failure');
+  });
+
   test.each([
+    ['a restart given as the string of Docker\'s policy', { restart: 'always' }, /Host: restart "always" is invalid; expected a RestartPolicy: RestartPolicy.NO, ON_FAILURE, ALWAYS or UNLESS_STOPPED/],
+    ['a restart that only looks like a RestartPolicy', { restart: { value: 'always; rm -rf /' } }, /Host: restart .* is invalid; expected a RestartPolicy/],
     ['a relative credentials file', { awsCredentialsFile: 'creds' }, /Host: awsCredentialsFile "creds" is invalid; expected an absolute path/],
     ['a credentials path with a Terraform template', { awsCredentialsFile: '/etc/${file("x")}' }, /awsCredentialsFile .* is invalid/],
     ['a profile without a credentials file', { awsProfile: 'deploy' }, /Host: awsProfile "deploy" is invalid; expected no awsProfile without awsCredentialsFile/],

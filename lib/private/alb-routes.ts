@@ -1,7 +1,7 @@
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { Construct } from 'constructs';
 import type { SiteSpec } from '../conf/site-spec';
-import { HttpsLoadBalancer, LoadBalancerRoute, SiteLoadBalancerOptions } from '../https-load-balancer';
+import { HttpsLoadBalancer, LoadBalancerRoute, SiteLoadBalancerOptions, TargetType } from '../https-load-balancer';
 import { checkPattern, propError } from './validate';
 import type { ProvisionInput } from '../provision/recipe';
 
@@ -52,7 +52,7 @@ export function behindLoadBalancer(input: ProvisionInput, proxyCidrs: readonly s
  * than Apache's.
  */
 export function siteLoadBalancer(scope: Construct, spec: SiteSpec, options: SiteLoadBalancerOptions,
-  target: { vpcId: string; subnetIds: string[]; port: number; targetType?: string; tags: Record<string, string> }): HttpsLoadBalancer {
+  target: { vpcId: string; subnetIds: string[]; port: number; targetType?: TargetType; tags: Record<string, string> }): HttpsLoadBalancer {
   const requestTimeouts = spec.groups.flatMap((g) => g.options.filter((o) => o.option === 'request-timeout').map((o) => Number(o.value)));
   return new HttpsLoadBalancer(scope, 'LoadBalancer', {
     vpcId: target.vpcId, subnetIds: target.subnetIds, targetPort: target.port, targetType: target.targetType,

@@ -1,6 +1,6 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Testing, TerraformStack } from 'cdktf';
-import { HttpsLoadBalancer, HttpsLoadBalancerProps } from '../../lib/aws';
+import { HttpsLoadBalancer, HttpsLoadBalancerProps, TargetType } from '../../lib/aws';
 import { planOffline } from '../provision/terraform';
 
 const BASE: HttpsLoadBalancerProps = {
@@ -57,6 +57,14 @@ describe('HttpsLoadBalancer', () => {
     expect(rule.action[0].target_group_arn).toBe('${aws_lb_target_group.Lb_Targets1_B8A0C9D4.arn}');
   });
 
+  test('registers instances by default and IP addresses when asked', () => {
+    // GIVEN a load balancer with the default target type and one with TargetType.IP
+    const targetTypes = (props: Partial<HttpsLoadBalancerProps>) => values(synth(props).json, 'aws_lb_target_group').map((g) => g.target_type);
+    // THEN every target group of each has that type
+    expect(targetTypes({})).toEqual(['instance', 'instance']);
+    expect(targetTypes({ targetType: TargetType.IP })).toEqual(['ip', 'ip']);
+  });
+
   test('turns HSTS off only when asked', () => {
     const { json } = synth({ hstsMaxAgeSec: 0 });
     expect(values(json, 'aws_lb_listener').find((l) => l.port === 443).routing_http_response_strict_transport_security_header_value).toBeUndefined();
@@ -68,6 +76,8 @@ describe('HttpsLoadBalancer', () => {
     ['a domain without a zone', { hostedZoneId: undefined, certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc' }, /hostedZoneId undefined is invalid; expected domainName and hostedZoneId together/],
     ['two default routes', { routes: [{ healthCheckPath: '/' }, { healthCheckPath: '/b' }] }, /routes "2 routes, 2 without path patterns" is invalid/],
     ['codes an ALB refuses', { routes: [{ healthCheckPath: '/', healthyHttpCodes: '200-599' }] }, /routes\[0\].healthyHttpCodes "200-599" is invalid; expected status codes or ranges from 200 to 499/],
+    ['a target type given as the string of ALB\'s', { targetType: 'ip' }, /Lb: targetType "ip" is invalid; expected a TargetType: TargetType.INSTANCE or TargetType.IP/],
+    ['a target type that only looks like a TargetType', { targetType: { value: 'lambda' } }, /Lb: targetType .* is invalid; expected a TargetType/],
     ['a CIDR that is not one', { allowedCidrs: ['everyone'] }, /allowedCidrs\[0\] "everyone" is invalid/],
   ])('fails on %s', (_name, props, message) => {
     expect(() => synth(props as Partial<HttpsLoadBalancerProps>)).toThrow(message);
