@@ -20,7 +20,10 @@ export class RestartPolicy {
   /** Always restarted, except at an engine restart after a `docker stop`. */
   public static readonly UNLESS_STOPPED = new RestartPolicy('unless-stopped');
 
-  private constructor(public readonly value: string) {}
+  private constructor(
+    /** Docker's name of the policy, e.g. 'unless-stopped'. */
+    public readonly value: string,
+  ) {}
 }
 
 export interface DockerHostProps extends ContainerSiteHostProps {

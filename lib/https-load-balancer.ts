@@ -54,7 +54,10 @@ export class TargetType {
   /** By IP address: ECS tasks in awsvpc network mode, such as Fargate tasks (EcsFargateHost). */
   public static readonly IP = new TargetType('ip');
 
-  private constructor(public readonly value: string) {}
+  private constructor(
+    /** The target group's target type, e.g. 'instance'. */
+    public readonly value: string,
+  ) {}
 }
 
 export interface HttpsLoadBalancerProps {

@@ -59,7 +59,8 @@ describe('the jsii assembly', () => {
 
     // THEN the constructs and the hosts are classes, their props structs
     for (const fqn of ['ApacheSite', 'DaemonGroup', 'WsgiApp', 'VirtualEnv', 'Platform', 'LogLevel', 'ApplicationGroup', 'AppSecret',
-      'TlsCertificate', 'aws.Ec2Host', 'aws.Ec2Fleet', 'aws.EcsFargateHost', 'aws.HttpsLoadBalancer', 'docker.DockerHost']) {
+      'TlsCertificate', 'aws.Ec2Host', 'aws.Ec2Fleet', 'aws.EcsFargateHost', 'aws.HttpsLoadBalancer', 'aws.TargetType', 'docker.DockerHost',
+      'docker.RestartPolicy']) {
       expect(types[`cdktf-apache-wsgi.${fqn}`]?.kind).toBe('class');
     }
     for (const fqn of ['ApacheSiteProps', 'DaemonGroupProps', 'WsgiAppProps', 'VirtualEnvProps', 'aws.Ec2HostProps', 'docker.DockerHostProps']) {
