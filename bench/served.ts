@@ -275,6 +275,7 @@ export async function runServedBench(options: ServedOptions): Promise<Verdict[]>
     all.push(...cells);
   }
   print('');
+  print(`load average after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const result = verdicts(all);
   for (const v of result) {
     print(`${v.app} c${v.connections}: default = ${fmt(v.vsBestLibrary, 2)}x the best library config (${v.bestLibrary})`
@@ -287,8 +288,8 @@ export async function runServedBench(options: ServedOptions): Promise<Verdict[]>
 }
 
 /** bench/index.ts entry: true when every app and connection count meets its target. */
-export async function runServed(quick: boolean): Promise<boolean> {
-  return (await runServedBench({ quick })).every(targetMet);
+export async function runServed(quick: boolean, apps?: readonly AppName[]): Promise<boolean> {
+  return (await runServedBench({ quick, apps })).every(targetMet);
 }
 
 /**
