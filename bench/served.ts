@@ -18,7 +18,7 @@ import { runWrk, WrkResult } from './wrk';
  */
 
 export interface ServedOptions {
-  /** One short round and a smaller sweep instead of three longer rounds. */
+  /** One short round and a smaller sweep instead of five longer rounds. */
   readonly quick: boolean;
   /** wrk connection counts. @default [32, 128] */
   readonly connections?: readonly number[];
@@ -250,7 +250,7 @@ export function targetMet(v: Verdict): boolean {
 export async function runServedBench(options: ServedOptions): Promise<Verdict[]> {
   const print = options.print ?? ((l: string) => console.log(l));
   const connections = options.connections ?? [32, 128];
-  const rounds = options.quick ? 1 : 3;
+  const rounds = options.quick ? 1 : 5;
   const durationSec = options.quick ? 2 : 3;
   const venv = benchVenv(print);
   const available = peersAvailable(venv);
