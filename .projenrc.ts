@@ -175,8 +175,9 @@ project.addTask('package:python', {
 // ---- The published package (`npm pack` of a fresh clone) ----
 project.package.addVersion('0.1.0');
 // Only the compiled library, its types and the CLI; npm adds package.json, README
-// and LICENSE itself.
-project.package.addField('files', ['dist/**/*.js', 'dist/**/*.d.ts', 'CHANGELOG.md']);
+// and LICENSE itself. The cdktn flavour carries a copy of @cdktf/provider-docker's
+// bindings (scripts/cdktn-flavour.js), which ships with its MPL-2.0 license.
+project.package.addField('files', ['dist/**/*.js', 'dist/**/*.d.ts', 'dist/cdktn/provider-docker/LICENSE', 'CHANGELOG.md']);
 // Hosts are separate entry points so that the main one loads without the (large)
 // provider packages; `cdktn` is the same library built against CDK Terrain.
 const entry = (dir: string) => ({ types: `./${dir}.d.ts`, default: `./${dir}.js` });
@@ -187,6 +188,7 @@ project.package.addField('exports', {
   './cdktn': entry('dist/cdktn/index'),
   './cdktn/docker': entry('dist/cdktn/docker'),
   './cdktn/aws': entry('dist/cdktn/aws'),
+  './cdktn/provider-docker': entry('dist/cdktn/provider-docker'),
   './package.json': './package.json',
 });
 // The same subpaths for TypeScript's older `node` module resolution, which ignores "exports".
@@ -197,6 +199,7 @@ project.package.addField('typesVersions', {
     'cdktn': ['dist/cdktn/index.d.ts'],
     'cdktn/docker': ['dist/cdktn/docker.d.ts'],
     'cdktn/aws': ['dist/cdktn/aws.d.ts'],
+    'cdktn/provider-docker': ['dist/cdktn/provider-docker.d.ts'],
   },
 });
 // A site needs one CDK (cdktf or cdktn) and only the providers of the hosts it uses.

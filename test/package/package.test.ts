@@ -76,11 +76,21 @@ describe('npm pack of a fresh clone', () => {
     // GIVEN the packed file list
     const paths = files.map((f) => f.path);
     // THEN every entry point of package.json "exports" is there, js and d.ts
-    for (const entry of ['index', 'docker', 'aws', 'cdktn/index', 'cdktn/aws', 'cdktn/docker']) {
+    for (const entry of ['index', 'docker', 'aws', 'cdktn/index', 'cdktn/aws', 'cdktn/docker', 'cdktn/provider-docker']) {
       expect(paths).toContain(`dist/${entry}.js`);
       expect(paths).toContain(`dist/${entry}.d.ts`);
     }
     expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md']));
+    // AND the cdktn flavour's copy of @cdktf/provider-docker is the four modules DockerHost needs, with their license
+    expect(paths.filter((p) => p.startsWith('dist/cdktn/provider-docker/')).sort()).toEqual([
+      'dist/cdktn/provider-docker/container/index.d.ts', 'dist/cdktn/provider-docker/container/index.js',
+      'dist/cdktn/provider-docker/image/index.d.ts', 'dist/cdktn/provider-docker/image/index.js',
+      'dist/cdktn/provider-docker/LICENSE',
+      'dist/cdktn/provider-docker/provider/index.d.ts', 'dist/cdktn/provider-docker/provider/index.js',
+      'dist/cdktn/provider-docker/volume/index.d.ts', 'dist/cdktn/provider-docker/volume/index.js',
+    ].sort());
+    const license = run('tar', ['-xOzf', tarball, 'package/dist/cdktn/provider-docker/LICENSE'], scratch);
+    expect(license).toContain('Mozilla Public License, version 2.0');
     expect(path.basename(tarball)).toBe('cdktf-apache-wsgi-0.1.0.tgz');
   });
 
@@ -91,10 +101,10 @@ describe('npm pack of a fresh clone', () => {
     expect(text.split('\n')[0]).toBe('#!/usr/bin/env node');
   });
 
-  test('contains nothing but dist/ js and d.ts, package.json, README, LICENSE and CHANGELOG', () => {
+  test('contains nothing but dist/ js and d.ts, package.json, README, LICENSE, CHANGELOG and the copied provider\'s LICENSE', () => {
     const others = files.map((f) => f.path)
       .filter((p) => !/^dist\/.*\.(js|d\.ts)$/.test(p))
-      .filter((p) => !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(p));
+      .filter((p) => !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/cdktn/provider-docker/LICENSE'].includes(p));
     expect(others).toEqual([]);
   });
 });
@@ -155,38 +165,52 @@ describe('installed from the tarball', () => {
   }, 180_000);
 
   test('the examples synthesize the same Apache configs and resources under CDK Terrain 0.24 as under cdktf 0.21', () => {
-    // GIVEN the examples compiled once for cdktf (this checkout's dist, as packed) and once
-    // for cdktn (imports renamed, the package from the tarball) - Docker is not available on cdktn
+    // GIVEN the examples (and the Docker site with a data directory, secret and release command
+    // that scripts/docker-start-check.sh deploys) compiled once for cdktf (this checkout's dist,
+    // as packed) and once for cdktn (imports renamed, the package from the tarball)
     const cdktn = project('cdktn', ['cdktn@0.24.0', '@cdktn/provider-aws@25.7.0', 'constructs@10.7.0']);
     const built = path.join(scratch, 'clone', 'dist');
-    const examples = ['single-app', 'two-apps', 'ec2-site'];
+    const programs: Record<string, string> = {
+      'single-app': 'examples/single-app/main.ts', 'two-apps': 'examples/two-apps/main.ts', 'ec2-site': 'examples/ec2-site/main.ts',
+      'docker-site': 'examples/docker-site/main.ts', 'start-site': 'test/support/container-start-site.ts',
+    };
+    const dockerStacks = ['docker-site', 'start-site'];
     const compile = (outDir: string, renames: Record<string, string>) => {
-      fs.cpSync(path.join(ROOT, 'examples', 'apps'), path.join(outDir, 'examples', 'apps'), { recursive: true });
-      for (const ex of examples) {
-        const source = fs.readFileSync(path.join(ROOT, 'examples', ex, 'main.ts'), 'utf8');
+      for (const dir of ['examples/apps', 'test/fixtures/container-start-app']) {
+        fs.cpSync(path.join(ROOT, dir), path.join(outDir, dir), { recursive: true });
+      }
+      for (const file of Object.values(programs)) {
+        const source = fs.readFileSync(path.join(ROOT, file), 'utf8');
         const compilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
         let js = ts.transpileModule(source, { compilerOptions }).outputText;
         js = js.replace(/require\("([^"]+)"\)/g, (m, spec: string) => {
           const to = Object.entries(renames).find(([from]) => spec === from || spec.startsWith(`${from}/`));
           return to ? `require("${to[1]}${spec.slice(to[0].length)}")` : m;
         });
-        fs.mkdirSync(path.join(outDir, 'examples', ex), { recursive: true });
-        fs.writeFileSync(path.join(outDir, 'examples', ex, 'main.js'), js);
+        fs.mkdirSync(path.dirname(path.join(outDir, file)), { recursive: true });
+        fs.writeFileSync(path.join(outDir, file.replace(/\.ts$/, '.js')), js);
       }
     };
     const cdktfDir = path.join(scratch, 'cdktf');
     compile(cdktfDir, { '../../lib': built });
-    compile(cdktn, { '../../lib': 'cdktf-apache-wsgi/cdktn', 'cdktf': 'cdktn', '@cdktf/provider-aws': '@cdktn/provider-aws' });
-    // WHEN each example is synthesized under both
-    for (const ex of examples) {
-      run('node', [path.join('examples', ex, 'main.js')], cdktfDir, { CDKTF_OUTDIR: 'out', NODE_PATH: path.join(ROOT, 'node_modules') });
-      run('node', [path.join('examples', ex, 'main.js')], cdktn, { CDKTF_OUTDIR: 'out' });
+    compile(cdktn, {
+      '../../lib': 'cdktf-apache-wsgi/cdktn', 'cdktf': 'cdktn', '@cdktf/provider-aws': '@cdktn/provider-aws',
+      '@cdktf/provider-docker/lib/provider': 'cdktf-apache-wsgi/cdktn/provider-docker',
+    });
+    // WHEN each program is synthesized under both
+    for (const file of Object.values(programs)) {
+      const js = file.replace(/\.ts$/, '.js');
+      run('node', [js], cdktfDir, { CDKTF_OUTDIR: 'out', NODE_PATH: path.join(ROOT, 'node_modules') });
+      run('node', [js], cdktn, { CDKTF_OUTDIR: 'out' });
     }
-    // THEN every generated file but cdk.tf.json is byte for byte the same
+    // THEN the cdktn project has no CDK for Terraform package (the Docker bindings come with the tarball)
+    expect(fs.readdirSync(path.join(cdktn, 'node_modules')).filter((d) => d === 'cdktf' || d === '@cdktf')).toEqual([]);
+    // AND every generated file but cdk.tf.json is byte for byte the same
     const a = path.join(cdktfDir, 'out', 'stacks');
     const b = path.join(cdktn, 'out', 'stacks');
     const generated = listFiles(a).filter((f) => path.basename(f) !== 'cdk.tf.json');
-    expect(generated.filter((f) => f.includes('/apache/')).length).toBeGreaterThanOrEqual(6);
+    expect(generated.filter((f) => f.includes('/apache/')).length).toBeGreaterThanOrEqual(8);
+    expect(generated.filter((f) => /^(docker|start)-site\/docker\/.*Dockerfile$/.test(f))).toHaveLength(2);
     expect(listFiles(b).filter((f) => path.basename(f) !== 'cdk.tf.json')).toEqual(generated);
     for (const f of generated) {
       expect(`${f}: ${fs.readFileSync(path.join(b, f), 'utf8')}`).toBe(`${f}: ${fs.readFileSync(path.join(a, f), 'utf8')}`);
@@ -197,9 +221,21 @@ describe('installed from the tarball', () => {
       const keys = (o: Record<string, Record<string, unknown>> = {}) => Object.entries(o).flatMap(([t, r]) => Object.keys(r).map((n) => `${t}.${n}`)).sort();
       return { resource: keys(json.resource), data: keys(json.data), output: Object.keys(json.output ?? {}).sort() };
     };
-    for (const ex of examples) {
-      expect(shape(path.join(b, ex, 'cdk.tf.json'))).toEqual(shape(path.join(a, ex, 'cdk.tf.json')));
+    for (const stack of Object.keys(programs)) {
+      expect(shape(path.join(b, stack, 'cdk.tf.json'))).toEqual(shape(path.join(a, stack, 'cdk.tf.json')));
     }
+    // AND the Docker stacks' resources, provider and its pin are the same but for cdktf's construct metadata ("//")
+    const docker = (dir: string, stack: string) => {
+      const json = JSON.parse(fs.readFileSync(path.join(dir, stack, 'cdk.tf.json'), 'utf8'));
+      const resources = Object.fromEntries(Object.entries(json.resource as Record<string, Record<string, Record<string, unknown>>>)
+        .map(([t, r]) => [t, Object.fromEntries(Object.entries(r).map(([n, { '//': _meta, ...body }]) => [n, body]))]));
+      return { resource: resources, provider: json.provider, pin: json.terraform.required_providers };
+    };
+    for (const stack of dockerStacks) {
+      expect(docker(b, stack)).toEqual(docker(a, stack));
+    }
+    expect(Object.keys(docker(b, 'start-site').resource).sort()).toEqual(['docker_container', 'docker_image', 'docker_volume', 'terraform_data']);
+    expect(docker(b, 'docker-site').pin).toEqual({ docker: { source: 'kreuzwerker/docker', version: '3.6.2' } });
     // AND the ec2 user data (the whole recipe and bundle) is identical
     const userData = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'ec2-site', 'cdk.tf.json'), 'utf8')).resource.aws_instance;
     expect(JSON.stringify(userData(b)).length).toBeGreaterThan(1000);
@@ -220,4 +256,49 @@ describe('installed from the tarball', () => {
       run(tsc, ['--noEmit', '--strict', '--skipLibCheck', '--target', 'es2022', '--moduleResolution', resolution, '--module', module, 'typed.ts'], cdktn);
     }
   }, 240_000);
+
+  test('DockerHost loads, type-checks and synthesizes under CDK Terrain with only cdktn and constructs installed', () => {
+    // GIVEN a project with the package, cdktn and constructs only
+    const dir = project('cdktn-docker', ['cdktn@0.24.0', 'constructs@10.7.0']);
+    expect(fs.readdirSync(path.join(dir, 'node_modules')).filter((d) => d === 'cdktf' || d === '@cdktf')).toEqual([]);
+    // WHEN the cdktn docker entry points are loaded
+    const loaded = run('node', ['-e', [
+      "console.log(typeof require('cdktf-apache-wsgi/cdktn/docker').DockerHost);",
+      "console.log(typeof require('cdktf-apache-wsgi/cdktn/provider-docker').DockerProvider);",
+    ].join('')], dir);
+    // THEN both are classes
+    expect(loaded.split('\n').filter(Boolean)).toEqual(['function', 'function']);
+    // AND a TypeScript program with the provider and a DockerHost type-checks with both module
+    // resolutions (node16 uses "exports", node10 typesVersions)
+    fs.mkdirSync(path.join(dir, 'app'));
+    fs.writeFileSync(path.join(dir, 'app', 'wsgi.py'), 'def application(environ, start_response):\n    start_response("200 OK", [])\n    return [b"ok"]\n');
+    fs.writeFileSync(path.join(dir, 'typed.ts'), [
+      "import * as path from 'path';",
+      "import { App, TerraformStack } from 'cdktn';",
+      "import { ApacheSite, DaemonGroup, Platform, VirtualEnv, WsgiApp } from 'cdktf-apache-wsgi/cdktn';",
+      "import { DockerHost } from 'cdktf-apache-wsgi/cdktn/docker';",
+      "import { Container, DockerProvider, Volume } from 'cdktf-apache-wsgi/cdktn/provider-docker';",
+      "const app = new App({ outdir: 'out' });",
+      "const stack = new TerraformStack(app, 'web');",
+      "new DockerProvider(stack, 'Docker', { host: 'unix:///var/run/docker.sock' });",
+      "const site = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'localhost' });",
+      "const group = new DaemonGroup(site, 'Web', { virtualEnv: new VirtualEnv(stack, 'Env'), dataDirectories: { UPLOADS: 'uploads' } });",
+      "new WsgiApp(site, 'App', { mountPath: '/', source: path.join(__dirname, 'app'), scriptFile: 'wsgi.py', daemonGroup: group });",
+      "const host = new DockerHost(stack, 'Host', { site });",
+      'export const container: Container = host.container;',
+      'export const volumes: Volume[] = host.volumes;',
+      'app.synth();',
+    ].join('\n'));
+    const tsc = path.join(ROOT, 'node_modules', '.bin', 'tsc');
+    const options = ['--strict', '--skipLibCheck', '--target', 'es2022', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules', '@types')];
+    run(tsc, [...options, '--noEmit', '--moduleResolution', 'node10', '--module', 'commonjs', 'typed.ts'], dir);
+    run(tsc, [...options, '--moduleResolution', 'node16', '--module', 'node16', 'typed.ts'], dir);
+    // AND, compiled and run, it synthesizes the provider, the image, the volume and the container
+    run('node', ['typed.js'], dir);
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'stacks', 'web', 'cdk.tf.json'), 'utf8'));
+    expect(json.provider.docker).toEqual([{ host: 'unix:///var/run/docker.sock' }]);
+    expect(Object.keys(json.resource).sort()).toEqual(['docker_container', 'docker_image', 'docker_volume', 'terraform_data']);
+    expect(Object.values(json.resource.docker_volume).map((v) => (v as { name: string }).name)).toEqual(['site-web-uploads']);
+    expect(fs.existsSync(path.join(dir, 'out', 'stacks', 'web', 'docker', 'site', 'Dockerfile'))).toBe(true);
+  }, 180_000);
 });
