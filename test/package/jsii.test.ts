@@ -87,7 +87,7 @@ test("the README's pinned versions include the jsii toolchain's", () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const pins = /Pinned versions \(package\.json\):([\s\S]*?)\n\n/.exec(readme)?.[1].replace(/\s+/g, ' ') ?? '';
-  const stated = ['jsii', 'jsii-rosetta', 'jsii-pacmak', 'jsii-docgen', '@jsii/kernel'].map((name) => `\`${name}\` ${pkg.devDependencies[name]}`);
+  const stated = ['jsii', 'jsii-rosetta', 'jsii-pacmak', 'jsii-docgen', '@jsii/kernel', '@jsii/runtime'].map((name) => `\`${name}\` ${pkg.devDependencies[name]}`);
   expect(stated.filter((pin) => !pins.includes(pin))).toEqual([]);
 });
 
