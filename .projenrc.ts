@@ -57,6 +57,9 @@ const project = new typescript.TypeScriptProject({
     // The kernel behind every jsii language runtime, to drive the assembly as Python
     // does (test/package/jsii.test.ts); 1.22.0 is the only version on this registry.
     '@jsii/kernel@1.22.0',
+    // The Node half of the Python runtime: its webpack bundle is what the vendored
+    // jsii Python runtime (vendor/jsii-python-runtime) starts (test/package/python.test.ts).
+    '@jsii/runtime@1.140.0',
   ],
   jest: true,
   jestOptions: {
@@ -181,6 +184,9 @@ project.package.addField('files', ['dist/**/*.js', 'dist/**/*.d.ts', 'dist/cdktn
 // Hosts are separate entry points so that the main one loads without the (large)
 // provider packages; `cdktn` is the same library built against CDK Terrain.
 const entry = (dir: string) => ({ types: `./${dir}.d.ts`, default: `./${dir}.js` });
+// @jsii/runtime 1.140.0 asks for @jsii/kernel ^1.140.0, which this registry lacks
+// (1.22.0 only). Only its webpack bundle is used, and that has its own kernel built in.
+project.package.addField('overrides', { '@jsii/runtime': { '@jsii/kernel': '$@jsii/kernel' } });
 project.package.addField('exports', {
   '.': entry('dist/index'),
   './docker': entry('dist/docker'),

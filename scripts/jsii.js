@@ -11,6 +11,10 @@
 //   node scripts/jsii.js --python    also generate the Python package source (jsii-pacmak)
 //   --out DIR: build there; --docs-in-out: write API.md there (not in the checkout);
 //   --probe FILE: also export FILE's types (test/package/jsii.test.ts)
+//   node scripts/jsii.js --python-of PKG_DIR --out DIR
+//                                    only generate the Python package source of the
+//                                    jsii package PKG_DIR (a dependency such as
+//                                    node_modules/cdktf) in DIR/python
 'use strict';
 const childProcess = require('child_process');
 const fs = require('fs');
@@ -97,12 +101,15 @@ function docgen(out = OUT) {
   return path.join(out, 'API.md');
 }
 
-/** The Python package source of the compiled assembly in `out`: returns its directory. */
-function pythonSource(out = OUT) {
+/**
+ * The Python package source of the jsii package in `pkgDir` (default: the compiled
+ * assembly in OUT), generated in `outdir`/python: returns that directory.
+ */
+function pythonSource(pkgDir = OUT, outdir = path.join(pkgDir, 'dist')) {
   // Source only: building the wheel needs pip packages (twine, pinned setuptools and
   // build) that an offline mirror may lack.
-  run('jsii-pacmak', ['--code-only', '--targets', 'python', '--outdir', 'dist'], out);
-  return path.join(out, 'dist', 'python');
+  run('jsii-pacmak', ['--code-only', '--targets', 'python', '--outdir', outdir, pkgDir], ROOT);
+  return path.join(outdir, 'python');
 }
 
 /** The value after `flag` in argv, if any. */
@@ -113,6 +120,11 @@ function option(argv, flag) {
 
 function main(argv) {
   const out = path.resolve(option(argv, '--out') ?? OUT);
+  const dependency = option(argv, '--python-of');
+  if (dependency !== undefined) {
+    console.error(`Python package source in ${path.relative(process.cwd(), pythonSource(path.resolve(dependency), out))}`);
+    return;
+  }
   // A test's probe: one more module, exported from the staged copy's entry point.
   const probe = option(argv, '--probe');
   const extra = probe === undefined ? {} : {

@@ -3,25 +3,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
+import { JSII_TIMEOUT_MS, jsiiBuild, ROOT } from './jsii-build';
 
 // The jsii build (scripts/jsii.js): the public API compiles with jsii, API.md is its
 // jsii-docgen output, and jsii-pacmak generates a Python package from it.
-const ROOT = path.join(__dirname, '..', '..');
-const JSII_TIMEOUT_MS = 240_000;
-
 let scratch: string;
-
-/** Runs scripts/jsii.js; returns its output, or throws with it. */
-function jsiiBuild(args: string[]): string {
-  try {
-    return execFileSync('node', [path.join(ROOT, 'scripts', 'jsii.js'), ...args], {
-      cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: JSII_TIMEOUT_MS,
-    });
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`scripts/jsii.js ${args.join(' ')} failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
-  }
-}
 
 interface AssemblyProperty { readonly name: string; readonly optional?: boolean; readonly docs?: { readonly default?: string } }
 interface AssemblyType {
@@ -35,7 +21,7 @@ function assemblyTypes(dir: string): Record<string, AssemblyType> {
   return JSON.parse(fs.readFileSync(path.join(dir, '.jsii'), 'utf8')).types;
 }
 
-/** Class names a generated Python module defines (parsed, not imported: the jsii runtime is not on the local pip mirror). */
+/** Class names a generated Python module defines (parsed; python.test.ts imports and runs it). */
 function pythonClasses(file: string): string[] {
   const script = 'import ast,sys; print("\\n".join(n.name for n in ast.parse(open(sys.argv[1]).read()).body if isinstance(n, ast.ClassDef)))';
   return execFileSync('python3', ['-c', script, file], { encoding: 'utf8' }).split('\n').filter(Boolean);
@@ -102,7 +88,7 @@ test("the README's pinned versions include the jsii toolchain's", () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const pins = /Pinned versions \(package\.json\):([\s\S]*?)\n\n/.exec(readme)?.[1].replace(/\s+/g, ' ') ?? '';
-  const stated = ['jsii', 'jsii-rosetta', 'jsii-pacmak', 'jsii-docgen', '@jsii/kernel'].map((name) => `\`${name}\` ${pkg.devDependencies[name]}`);
+  const stated = ['jsii', 'jsii-rosetta', 'jsii-pacmak', 'jsii-docgen', '@jsii/kernel', '@jsii/runtime'].map((name) => `\`${name}\` ${pkg.devDependencies[name]}`);
   expect(stated.filter((pin) => !pins.includes(pin))).toEqual([]);
 });
 
