@@ -71,6 +71,17 @@ afterAll(() => {
   fs.rmSync(scratch, { recursive: true, force: true });
 });
 
+/**
+ * tsc over FILE in DIR with both module resolutions a consumer may use: node10 reads
+ * typesVersions, node16 the "exports" map. With `emit`, the node16 run writes the JS.
+ */
+function typeCheckBothResolutions(dir: string, file: string, options: string[] = [], emit = false): void {
+  const tsc = path.join(ROOT, 'node_modules', '.bin', 'tsc');
+  const base = ['--strict', '--skipLibCheck', '--target', 'es2022', ...options];
+  run(tsc, [...base, '--noEmit', '--moduleResolution', 'node10', '--module', 'commonjs', file], dir);
+  run(tsc, [...base, ...(emit ? [] : ['--noEmit']), '--moduleResolution', 'node16', '--module', 'node16', file], dir);
+}
+
 describe('npm pack of a fresh clone', () => {
   test('contains the compiled entry points with their types, version 0.1.0', () => {
     // GIVEN the packed file list
@@ -251,10 +262,7 @@ describe('installed from the tarball', () => {
       "const site = new ApacheSite(stack, 'Site', { platform: Platform.DEBIAN_12, serverName: 'www.example.com' });",
       "export const host: Ec2Host = new Ec2Host(stack, 'Host', { site });",
     ].join('\n'));
-    const tsc = path.join(ROOT, 'node_modules', '.bin', 'tsc');
-    for (const [resolution, module] of [['node10', 'commonjs'], ['node16', 'node16']]) {
-      run(tsc, ['--noEmit', '--strict', '--skipLibCheck', '--target', 'es2022', '--moduleResolution', resolution, '--module', module, 'typed.ts'], cdktn);
-    }
+    typeCheckBothResolutions(cdktn, 'typed.ts');
   }, 240_000);
 
   test('DockerHost loads, type-checks and synthesizes under CDK Terrain with only cdktn and constructs installed', () => {
@@ -289,10 +297,7 @@ describe('installed from the tarball', () => {
       'export const volumes: Volume[] = host.volumes;',
       'app.synth();',
     ].join('\n'));
-    const tsc = path.join(ROOT, 'node_modules', '.bin', 'tsc');
-    const options = ['--strict', '--skipLibCheck', '--target', 'es2022', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules', '@types')];
-    run(tsc, [...options, '--noEmit', '--moduleResolution', 'node10', '--module', 'commonjs', 'typed.ts'], dir);
-    run(tsc, [...options, '--moduleResolution', 'node16', '--module', 'node16', 'typed.ts'], dir);
+    typeCheckBothResolutions(dir, 'typed.ts', ['--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules', '@types')], true);
     // AND, compiled and run, it synthesizes the provider, the image, the volume and the container
     run('node', ['typed.js'], dir);
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'stacks', 'web', 'cdk.tf.json'), 'utf8'));
