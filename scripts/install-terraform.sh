@@ -1,14 +1,14 @@
 #!/bin/sh
 # Installs Terraform 1.11.4 (the version the tests run with) from HashiCorp's release
-# zip into /usr/local/bin, for the EC2 stack test's `terraform validate`/`plan`;
-# scripts/system-deps.sh runs it in `test` mode, after the Debian packages, when no
-# terraform is on PATH. The binary's SHA-256 is pinned: on a mismatch nothing is
+# zip into /usr/local/bin: the examples' synth runs `terraform version` (cdktf's check for
+# terraform_data) and the EC2 stack test `terraform validate`/`plan`. scripts/system-deps.sh
+# runs it in both modes, after the Debian packages, when no terraform is on PATH. The binary's SHA-256 is pinned: on a mismatch nothing is
 # installed. linux_amd64 only (the one pinned build); elsewhere it says to install
 # terraform yourself.
 #   CAW_TERRAFORM_ZIP_URL   where to download the zip (a mirror); the hash check still applies
 #   CAW_TERRAFORM_BIN_DIR   where to install it (default /usr/local/bin)
-# Needs curl and python3 (its zipfile module: the `test` package list brings python3
-# as a dependency of python3-venv and mod_wsgi, so no unzip package is needed).
+# Needs curl and python3 (its zipfile module: both package lists bring python3 as a
+# dependency of python3-venv and mod_wsgi, so no unzip package is needed).
 # Installs as root, or through `sudo -n` (never prompts) when the directory is not writable.
 set -eu
 
