@@ -8,7 +8,7 @@
 #
 # Besides Node, this machine's CA bundle is copied in for npm's TLS (minbase has no
 # ca-certificates), and the offline provider mirror named by CAW_TF_PLUGIN_DIR (if this
-# machine has one) is bound in. terraform is not copied: `npm test` installs it
+# machine has one) is bound in. terraform is not copied: both commands install it
 # (scripts/install-terraform.sh, HashiCorp's zip, SHA-256 pinned); as HashiCorp's site
 # may be out of reach here, a zip of this machine's terraform (which must be that
 # pinned build) is served on 127.0.0.1, which the chroot shares, and named by
