@@ -6,10 +6,13 @@
 # Prints each command's time and jest's summary. Needs root, debootstrap, network
 # access to the Debian archive and the npm registry. About 11 minutes (see README).
 #
-# Besides Node, two things are copied in that no Debian package provides: terraform
-# (with the offline provider mirror named by CAW_TF_PLUGIN_DIR, if this machine has
-# one) for the EC2 stack's `terraform validate`/`plan` test, and this machine's CA
-# CA bundle for npm's TLS (minbase has no ca-certificates).
+# Besides Node, this machine's CA bundle is copied in for npm's TLS (minbase has no
+# ca-certificates), and the offline provider mirror named by CAW_TF_PLUGIN_DIR (if this
+# machine has one) is bound in. terraform is not copied: both commands install it
+# (scripts/install-terraform.sh, HashiCorp's zip, SHA-256 pinned); as HashiCorp's site
+# may be out of reach here, a zip of this machine's terraform (which must be that
+# pinned build) is served on 127.0.0.1, which the chroot shares, and named by
+# CAW_TERRAFORM_ZIP_URL. Without terraform here the root downloads it from HashiCorp.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,7 +36,11 @@ fi
 
 root=$(mktemp -d /var/tmp/caw-fresh-XXXXXX)
 mounts=()
+tf_serve=""
+tf_server=""
 cleanup() {
+  if [ -n "$tf_server" ]; then kill "$tf_server" 2>/dev/null || true; fi
+  if [ -n "$tf_serve" ]; then rm -rf "$tf_serve"; fi
   for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -l "${mounts[$i]}" 2>/dev/null || true; done
   if [ "$keep" = --keep ]; then echo "fresh-debian: kept $root" >&2; else rm -rf --one-file-system "$root"; fi
 }
@@ -64,9 +71,25 @@ ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
 # Outside /etc/ssl: installing the ca-certificates package (a Recommends of apache2)
 # would regenerate that bundle without this network's own CA.
 install -D -m 644 /etc/ssl/certs/ca-certificates.crt "$root/usr/local/share/host-ca.crt"
+if [ -d "$plugins" ]; then mkdir -p "$root$plugins" && mnt --bind -o ro "$plugins" "$root$plugins"; fi
+
+# terraform's release zip, as a mirror of HashiCorp's would serve it (see above).
+tf_env=()
 if command -v terraform >/dev/null; then
-  install -D -m 755 "$(command -v terraform)" "$root/usr/local/bin/terraform"
-  if [ -d "$plugins" ]; then mkdir -p "$root$plugins" && mnt --bind -o ro "$plugins" "$root$plugins"; fi
+  tf_serve=$(mktemp -d /tmp/caw-fresh-terraform-XXXXXX)
+  python3 -c 'import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    z.write(sys.argv[2], "terraform")' "$tf_serve/terraform_linux_amd64.zip" "$(command -v terraform)"
+  python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$tf_serve" > "$tf_serve/server.log" 2>&1 &
+  tf_server=$!
+  tf_port=""
+  for _ in $(seq 50); do
+    tf_port=$(grep -oE ' port [0-9]+ ' "$tf_serve/server.log" | tr -dc 0-9) && [ -n "$tf_port" ] && break
+    sleep 0.2
+  done
+  [ -n "$tf_port" ] || { echo "fresh-debian: the terraform zip server did not start: $(cat "$tf_serve/server.log")" >&2; exit 1; }
+  tf_env=("CAW_TERRAFORM_ZIP_URL=http://127.0.0.1:$tf_port/terraform_linux_amd64.zip")
+  echo "fresh-debian: serving this machine's terraform as ${tf_env[0]#*=}" >&2
 fi
 
 # pip's index as this network provides it (PyPI elsewhere): its config files and any
@@ -88,7 +111,7 @@ in_root() {
   timeout "$limit" chroot "$root" env -i HOME=/root LANG=C.UTF-8 TERM=dumb CI=1 \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     npm_config_cafile=/usr/local/share/host-ca.crt NODE_EXTRA_CA_CERTS=/usr/local/share/host-ca.crt npm_config_update_notifier=false \
-    sh -c "cd /src && $1"
+    "${tf_env[@]}" sh -c "cd /src && $1"
 }
 
 # Outside the root, which is removed at the end.
