@@ -75,19 +75,20 @@ describe('buildLocalVenv after an interrupted build', () => {
   });
 
   test('a lock held by a live builder is waited for, with a log line, then the build proceeds when that builder dies', async () => {
-    // GIVEN a lock held by a live process that dies after 1.5 s
+    // GIVEN a lock held by a live process that dies after 1.5 s (it cannot end sooner
+    // than 1.5 s after this clock reading, however slowly the machine starts it)
+    const start = performance.now();
     const holder = spawn('sleep', ['1.5']);
     await new Promise((r) => holder.on('spawn', r));
     const { lock } = leaveInterruptedBuild(holder.pid!, `${holder.pid} ${startTime(holder.pid!)}`);
     // WHEN the next run builds the venv
     const logged: { atMs: number; line: string }[] = [];
-    const start = Date.now();
-    buildLocalVenv(venv, apache.pythonBinary, apache.pythonVersion, cacheDir, (line) => logged.push({ atMs: Date.now() - start, line }));
+    buildLocalVenv(venv, apache.pythonBinary, apache.pythonVersion, cacheDir, (line) => logged.push({ atMs: performance.now() - start, line }));
     // THEN it said whom it waits for, and took the lock over once that process had ended
     expect(logged[0].line).toContain(`waiting for pid ${holder.pid}, which is building it (lock ${lock})`);
     const takeover = logged.find((l) => l.line.includes(`a build by pid ${holder.pid} was interrupted`));
-    expect(takeover!.atMs).toBeGreaterThanOrEqual(1_000);
-    expect(takeover!.atMs).toBeLessThan(5_000);
+    expect(takeover!.atMs).toBeGreaterThanOrEqual(1_500);
+    expect(takeover!.atMs).toBeLessThan(10_000);
     expect(fs.existsSync(lock)).toBe(false);
   });
 
