@@ -17,7 +17,7 @@ const project = new typescript.TypeScriptProject({
   libdir: 'dist',
   testdir: 'test',
   entrypoint: 'dist/index.js',
-  bin: { 'cdktf-apache-wsgi': 'dist/cli.js' },
+  bin: { 'cdktf-apache-wsgi': 'dist/bin.js' },
   // CI, release and lint pipelines are ours (.ci/run); keep projen to the project files.
   github: false,
   release: false,
@@ -218,9 +218,9 @@ project.package.addField('peerDependenciesMeta', Object.fromEntries(
   ['cdktf', 'cdktn', '@cdktf/provider-aws', '@cdktf/provider-docker', '@cdktn/provider-aws']
     .map((name) => [name, { optional: true }]),
 ));
-// Every compile also writes the CDK Terrain flavour (dist/cdktn/) and makes the CLI executable.
+// Every compile also writes the CDK Terrain flavour (dist/cdktn/) and makes the command executable.
 project.postCompileTask.exec('node scripts/cdktn-flavour.js dist');
-project.postCompileTask.exec('chmod +x dist/cli.js');
+project.postCompileTask.exec('chmod +x dist/bin.js');
 // `npm pack` / `npm publish` of a fresh clone: compile from scratch first.
 project.addTask('prepack', {
   description: 'Compile dist/ from scratch before npm packs it',

@@ -141,13 +141,18 @@ async function checkSite(site: ApacheSite, run: RunningSite): Promise<number> {
   return result.status === 0 ? 0 : Math.max(failures, 1);
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
-    if (e instanceof LocalApacheMissingError && process.argv.includes('--if-available')) {
+/** Runs a command and exits the process with its status (bin.ts calls it on the build the program uses). */
+export function runCli(argv: string[]): void {
+  main(argv).then((code) => process.exit(code), (e) => {
+    if (e instanceof LocalApacheMissingError && argv.includes('--if-available')) {
       console.log(`Skipping the local run: ${e.message}`);
       process.exit(0);
     }
     console.error(e instanceof UsageError ? e.message : `error: ${e.message}`);
     process.exit(e instanceof UsageError ? 2 : 1);
   });
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2));
 }

@@ -105,10 +105,10 @@ describe('npm pack of a fresh clone', () => {
     expect(path.basename(tarball)).toBe('cdktf-apache-wsgi-0.1.0.tgz');
   });
 
-  test('ships the CLI executable with a node shebang', () => {
-    const cli = files.find((f) => f.path === 'dist/cli.js');
-    expect(cli?.mode.toString(8)).toBe('755');
-    const text = run('tar', ['-xOzf', tarball, 'package/dist/cli.js'], scratch);
+  test('ships the command executable with a node shebang', () => {
+    const bin = files.find((f) => f.path === 'dist/bin.js');
+    expect(bin?.mode.toString(8)).toBe('755');
+    const text = run('tar', ['-xOzf', tarball, 'package/dist/bin.js'], scratch);
     expect(text.split('\n')[0]).toBe('#!/usr/bin/env node');
   });
 
@@ -162,6 +162,9 @@ describe('installed from the tarball', () => {
     // THEN the site's Apache config is written next to cdk.tf.json
     const conf = fs.readFileSync(path.join(dir, 'out', 'stacks', 'web', 'apache', 'site', 'site.conf'), 'utf8');
     expect(conf).toContain('WSGIDaemonProcess web ');
+    // AND the package's command finds the site (the cdktf build: no cdktn here)
+    run(path.join(dir, 'node_modules', '.bin', 'cdktf-apache-wsgi'), ['render', 'main.js', '--out', 'rendered'], dir);
+    expect(fs.readFileSync(path.join(dir, 'rendered', 'web', 'Site', 'apache', 'site.conf'), 'utf8')).toBe(conf);
     // AND the aws entry point fails naming the missing provider package
     expect(() => run('node', ['-e', "require('cdktf-apache-wsgi/aws')"], dir)).toThrow(/Cannot find module '@cdktf\/provider-aws/);
     // AND a Docker-only site adds the Docker provider alone
@@ -183,6 +186,7 @@ describe('installed from the tarball', () => {
     const built = path.join(scratch, 'clone', 'dist');
     const programs: Record<string, string> = {
       'single-app': 'examples/single-app/main.ts', 'two-apps': 'examples/two-apps/main.ts', 'ec2-site': 'examples/ec2-site/main.ts',
+      'ecs-site': 'examples/ecs-site/main.ts', 'fleet-site': 'examples/fleet-site/main.ts',
       'docker-site': 'examples/docker-site/main.ts', 'start-site': 'test/support/container-start-site.ts',
     };
     const dockerStacks = ['docker-site', 'start-site'];
@@ -302,6 +306,9 @@ describe('installed from the tarball', () => {
     run('node', ['typed.js'], dir);
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'stacks', 'web', 'cdk.tf.json'), 'utf8'));
     expect(json.provider.docker).toEqual([{ host: 'unix:///var/run/docker.sock' }]);
+    // AND the package's command finds the cdktn program's site (render needs no Apache)
+    run(path.join(dir, 'node_modules', '.bin', 'cdktf-apache-wsgi'), ['render', 'typed.js', '--out', 'rendered'], dir);
+    expect(fs.readFileSync(path.join(dir, 'rendered', 'web', 'Site', 'apache', 'site.conf'), 'utf8')).toContain('WSGIDaemonProcess web ');
     expect(Object.keys(json.resource).sort()).toEqual(['docker_container', 'docker_image', 'docker_volume', 'terraform_data']);
     expect(Object.values(json.resource.docker_volume).map((v) => (v as { name: string }).name)).toEqual(['site-web-uploads']);
     expect(fs.existsSync(path.join(dir, 'out', 'stacks', 'web', 'docker', 'site', 'Dockerfile'))).toBe(true);
