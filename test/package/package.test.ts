@@ -1,8 +1,8 @@
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
+import { listFiles, runCommand } from '../support/run-command';
 
 // What `npm pack` publishes, installed the way users install it (from the npm
 // registry, into scratch projects): a local-only site with cdktf + constructs alone,
@@ -17,12 +17,7 @@ let tarball: string;
 let files: PackedFile[];
 
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
-  try {
-    return execFileSync(cmd, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${cmd} ${args.join(' ')} (in ${cwd}) failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
-  }
+  return runCommand(cmd, args, { cwd, env });
 }
 
 function sizeMb(dir: string): number {
@@ -39,14 +34,6 @@ function project(name: string, deps: string[]): string {
   console.log(`${name}: npm install ${deps.join(' ')} + the tarball: ${((Date.now() - started) / 1000).toFixed(1)} s, `
     + `node_modules ${sizeMb(path.join(dir, 'node_modules'))} MB`);
   return dir;
-}
-
-/** Every file under dir (relative paths, sorted). */
-function listFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
-    .sort();
 }
 
 beforeAll(() => {

@@ -1,9 +1,9 @@
-import { execFileSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { jsiiBuild, ROOT } from './jsii-build';
+import { listFiles, runCommand } from '../support/run-command';
 
 // A Python venv with what `pip install cdktf-apache-wsgi` would bring from PyPI, built
 // from this network's sources instead: the jsii runtime and `publication` vendored
@@ -20,39 +20,32 @@ const BUILD_TOOLS = ['setuptools', 'wheel', 'flit-core'];
 const VENDOR = path.join(ROOT, 'vendor');
 const STEP_TIMEOUT_MS = 300_000;
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env, timeout: STEP_TIMEOUT_MS });
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
-  }
+/** Runs fn and prints how long it took. */
+export function timed<T>(what: string, fn: () => T, print: (line: string) => void = (l) => console.log(l)): T {
+  const started = Date.now();
+  const result = fn();
+  print(`${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return result;
 }
 
 /** `pip install` into the venv from a local directory or the mirror; never PyPI. */
 export function pip(venv: string, args: string[]): string {
-  return run(path.join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', ...args],
-    { ...process.env, PIP_INDEX_URL, PIP_DISABLE_PIP_VERSION_CHECK: '1' });
+  return runCommand(path.join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', ...args],
+    { env: { PIP_INDEX_URL, PIP_DISABLE_PIP_VERSION_CHECK: '1' }, timeoutMs: STEP_TIMEOUT_MS });
 }
 
 function installedVersion(name: string): string {
   return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
 }
 
-function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)])
-    .sort();
-}
-
 /** Everything the venv is made from: the vendored files, the packages' versions, the Python and this procedure. */
 function venvKey(): string {
   const hash = crypto.createHash('sha256');
-  for (const file of [...filesUnder(VENDOR), __filename]) {
+  for (const file of [...listFiles(VENDOR).map((f) => path.join(VENDOR, f)), __filename]) {
     hash.update(`${path.relative(ROOT, file)}\0`).update(fs.readFileSync(file));
   }
   for (const name of [...JSII_DEPENDENCIES, '@jsii/runtime', 'jsii-pacmak']) hash.update(`${name}@${installedVersion(name)}\0`);
-  hash.update(run('python3', ['--version']));
+  hash.update(runCommand('python3', ['--version'], { timeoutMs: STEP_TIMEOUT_MS }));
   return hash.digest('hex').slice(0, 12);
 }
 
@@ -71,7 +64,7 @@ function stageRuntime(work: string): string {
   }
   const bundle = path.join(ROOT, 'node_modules', '@jsii', 'runtime', 'webpack');
   const embedded = path.join(staged, 'src', 'jsii', '_embedded', 'jsii');
-  const files = filesUnder(bundle).map((f) => path.relative(bundle, f)).filter((f) => !path.basename(f).startsWith('.'));
+  const files = listFiles(bundle).filter((f) => !path.basename(f).startsWith('.'));
   for (const f of files) fs.copyFileSync(path.join(bundle, f), path.join(embedded, f.replace(/\//g, '__')));
   const index = ['EMBEDDED_FILES = {', ...files.map((f) => `    "${f.replace(/\//g, '__')}": "${f}",`), '}', '',
     'ENTRYPOINT = "bin__jsii-runtime.js"', '', '__all__ = ["EMBEDDED_FILES", "ENTRYPOINT"]', ''];
@@ -95,14 +88,9 @@ export function pythonDepsVenv(print: (line: string) => void): string {
   print(`building the Python venv ${dir}`);
   fs.rmSync(dir, { recursive: true, force: true });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'python-venv-build-'));
-  const step = <T>(what: string, fn: () => T): T => {
-    const started = Date.now();
-    const result = fn();
-    print(`  ${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return result;
-  };
+  const step = <T>(what: string, fn: () => T): T => timed(`  ${what}`, fn, print);
   try {
-    step('python3 -m venv', () => run('python3', ['-m', 'venv', dir]));
+    step('python3 -m venv', () => runCommand('python3', ['-m', 'venv', dir], { timeoutMs: STEP_TIMEOUT_MS }));
     step(`pip install ${[...BUILD_TOOLS, ...RUNTIME_REQUIREMENTS].join(' ')} (mirror)`,
       () => pip(dir, ['--upgrade', ...BUILD_TOOLS, ...RUNTIME_REQUIREMENTS]));
     // --no-deps: setup.py's typeguard==2.13.3 is not on the mirror (the 4.x installed above works).

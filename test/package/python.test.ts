@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { jsiiBuild, ROOT } from './jsii-build';
-import { pip, pythonDepsVenv } from './python-venv';
+import { pip, pythonDepsVenv, timed } from './python-venv';
 
 // The Python bindings used from Python: pip installs the generated package next to
 // the jsii runtime and cdktf's bindings, and a Python program (python-app.py, the
@@ -15,13 +15,6 @@ const APP_DIR = path.join(ROOT, 'examples', 'apps', 'hello');
 let scratch: string;
 let venv: string;
 let site: string;
-
-function timed<T>(what: string, fn: () => T): T {
-  const started = Date.now();
-  const result = fn();
-  console.log(`${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return result;
-}
 
 interface Raised { readonly type: string; readonly message: string }
 interface AppOutput {
