@@ -1,7 +1,7 @@
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { runCommand } from '../support/run-command';
 
 // scripts/cdktn-flavour.js on a stand-in dist/ and a stand-in @cdktf/provider-docker:
 // the rename, where the copied Docker bindings land, and the build failing loudly.
@@ -29,11 +29,7 @@ function setUp(distFiles: Record<string, string>, bindings: Record<string, strin
 }
 
 function flavour(): string {
-  try {
-    return execFileSync('node', [SCRIPT, 'dist'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (e) {
-    throw new Error((e as { stderr: string }).stderr);
-  }
+  return runCommand('node', [SCRIPT, 'dist'], { cwd: dir });
 }
 
 function read(file: string): string {

@@ -15,6 +15,8 @@ let scratch: string;
 let server: ChildProcess;
 let baseUrl: string;
 let tamperedSha: string;
+/** This machine's terraform, whose zip is served. */
+let terraform: string;
 
 const sha256 = (data: Buffer) => crypto.createHash('sha256').update(data).digest('hex');
 
@@ -53,7 +55,7 @@ beforeAll(async () => {
   fs.mkdirSync(served);
   // The real zip holds this machine's terraform (the pinned build, checked in its test);
   // the tampered one the same binary with one byte appended.
-  const terraform = execFileSync('sh', ['-c', 'command -v terraform'], { encoding: 'utf8' }).trim();
+  terraform = execFileSync('sh', ['-c', 'command -v terraform'], { encoding: 'utf8' }).trim();
   writeZip(path.join(served, 'real.zip'), terraform);
   const tampered = Buffer.concat([fs.readFileSync(terraform), Buffer.from([0])]);
   tamperedSha = sha256(tampered);
@@ -81,10 +83,9 @@ afterAll(() => {
 
 test('installs the pinned terraform from the release zip, which runs', () => {
   // GIVEN the zip of this machine's terraform, which must be the pinned official build
-  const local = execFileSync('sh', ['-c', 'command -v terraform'], { encoding: 'utf8' }).trim();
-  const localSha = sha256(fs.readFileSync(local));
+  const localSha = sha256(fs.readFileSync(terraform));
   if (localSha !== PINNED) {
-    throw new Error(`${local} (sha256 ${localSha}) is not the pinned terraform 1.11.4 linux_amd64 build (${PINNED})`);
+    throw new Error(`${terraform} (sha256 ${localSha}) is not the pinned terraform 1.11.4 linux_amd64 build (${PINNED})`);
   }
 
   // WHEN the installer downloads it
