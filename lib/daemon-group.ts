@@ -8,7 +8,7 @@ import { DaemonProcessOptions } from './daemon-process-options';
 import { PROCESSES_RANGE, THREADS_RANGE } from './platform/daemon-options';
 import { checkUnprivilegedGroup, resolveDaemonOptions } from './private/daemon-options';
 import { checkEnvironment, checkEnvName, checkSecrets } from './private/environment';
-import { checkConfString, checkInt, checkPattern, NAME_EXPECTED, NAME_PATTERN, nameFromId, propError } from './private/validate';
+import { checkConfString, checkInstanceOf, checkInt, checkPattern, NAME_EXPECTED, NAME_PATTERN, nameFromId, propError } from './private/validate';
 import { VirtualEnv } from './virtual-env';
 import type { WsgiApp } from './wsgi-app';
 
@@ -142,10 +142,8 @@ export class DaemonGroup extends Construct {
     if (this.singleProcess && this.processes !== undefined) {
       throw propError(this, 'singleProcess', this.singleProcess, `singleProcess or processes, not both (processes is ${this.processes})`);
     }
-    if (props.profile !== undefined && !(props.profile instanceof AppProfile)) {
-      throw propError(this, 'profile', props.profile, 'an AppProfile such as AppProfile.IO_BOUND or AppProfile.CPU_BOUND');
-    }
-    this.profile = props.profile ?? AppProfile.IO_BOUND;
+    this.profile = checkInstanceOf(this, 'profile', props.profile, AppProfile, AppProfile.IO_BOUND,
+      'an AppProfile such as AppProfile.IO_BOUND or AppProfile.CPU_BOUND');
     this.threads = checkInt(this, 'threads', props.threads ?? this.profile.threadsPerProcess, THREADS_RANGE.min, THREADS_RANGE.max);
     this.user = checkPattern(this, 'user', props.user ?? `wsgi-${this.name}`.slice(0, 32), USER_PATTERN, 'a Linux user name (lower-case, at most 32 characters)');
     if (this.user === 'root') {

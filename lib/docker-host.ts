@@ -5,7 +5,7 @@ import { DataResource, Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { ContainerSiteHost, ContainerSiteHostProps } from './container-site-host';
 import { APACHE_CAPABILITIES, CONTAINER_AWS_CREDENTIALS_FILE, DOCKER_RELEASE_SH, IMAGE_BUNDLE_DIR } from './private/container';
-import { checkInt, checkPattern, propError } from './private/validate';
+import { checkInstanceOf, checkInt, checkPattern, propError } from './private/validate';
 import { IMAGE_HEALTH } from './provision/dockerfile';
 import { appCommands, BUNDLE, RELEASE_PHASE } from './provision/recipe';
 
@@ -101,10 +101,8 @@ export class DockerHost extends ContainerSiteHost {
     super(scope, id, props);
     const hostPort = checkInt(this, 'hostPort', props.hostPort ?? 8080, 1, 65_535);
     const publishAddress = checkPattern(this, 'publishAddress', props.publishAddress ?? '127.0.0.1', /^[0-9a-fA-F:.]+$/, 'an IP address such as "127.0.0.1"');
-    if (props.restart !== undefined && !(props.restart instanceof RestartPolicy)) {
-      throw propError(this, 'restart', props.restart, 'a RestartPolicy: RestartPolicy.NO, ON_FAILURE, ALWAYS or UNLESS_STOPPED');
-    }
-    const restart = props.restart ?? RestartPolicy.UNLESS_STOPPED;
+    const restart = checkInstanceOf(this, 'restart', props.restart, RestartPolicy, RestartPolicy.UNLESS_STOPPED,
+      'a RestartPolicy: RestartPolicy.NO, ON_FAILURE, ALWAYS or UNLESS_STOPPED');
     const contentHash = Lazy.stringValue({ produce: () => this.contentHash() });
     const credentialsFile = props.awsCredentialsFile === undefined ? undefined
       : checkPattern(this, 'awsCredentialsFile', props.awsCredentialsFile, /^\/[A-Za-z0-9._@+\/-]+$/, 'an absolute path on the Docker host such as "/etc/caw/aws-credentials"');

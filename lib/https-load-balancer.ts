@@ -9,7 +9,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
-import { checkInt, checkPattern, propError } from './private/validate';
+import { checkInstanceOf, checkInt, checkPattern, propError } from './private/validate';
 
 /** One target group behind the load balancer: the requests of some URL paths and how to health-check their targets. */
 export interface LoadBalancerRoute {
@@ -141,10 +141,8 @@ export class HttpsLoadBalancer extends Construct {
       throw propError(this, 'subnetIds', subnetIds, 'at least two subnets in different availability zones');
     }
     this.targetPort = checkInt(this, 'targetPort', props.targetPort, 1, 65_535);
-    if (props.targetType !== undefined && !(props.targetType instanceof TargetType)) {
-      throw propError(this, 'targetType', props.targetType, 'a TargetType: TargetType.INSTANCE or TargetType.IP');
-    }
-    const targetType = props.targetType ?? TargetType.INSTANCE;
+    const targetType = checkInstanceOf(this, 'targetType', props.targetType, TargetType, TargetType.INSTANCE,
+      'a TargetType: TargetType.INSTANCE or TargetType.IP');
     const hstsMaxAgeSec = checkInt(this, 'hstsMaxAgeSec', props.hstsMaxAgeSec ?? 31_536_000, 0, 63_072_000);
     this.deregistrationDelaySec = checkInt(this, 'deregistrationDelaySec', props.deregistrationDelaySec ?? 60, 0, 3_600);
     const idleTimeoutSec = checkInt(this, 'idleTimeoutSec', props.idleTimeoutSec ?? 60, 1, 4_000);

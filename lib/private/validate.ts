@@ -8,6 +8,23 @@ export function propError(scope: IConstruct | string, prop: string, value: unkno
   return new ValidationError(typeof scope === 'string' ? scope : scope.node.path, prop, describeValue(value), expected);
 }
 
+/**
+ * An optional prop typed as an enum-like class: the value when it is one of the
+ * class's instances, the default when left out. JavaScript callers can pass
+ * anything (such as the string the class replaced), so the type is checked.
+ */
+export function checkInstanceOf<T extends object>(scope: IConstruct, prop: string, value: T | undefined, type: { readonly prototype: T },
+  fallback: T, expected: string): T {
+  if (value === undefined) {
+    return fallback;
+  }
+  // Enum-like classes have private constructors: the class as a plain constructor type for instanceof.
+  if (!(value instanceof (type as unknown as abstract new () => T))) {
+    throw propError(scope, prop, value, expected);
+  }
+  return value;
+}
+
 /** A value as an error message shows it: strings JSON-quoted, so whitespace and control characters are visible. */
 export function describeValue(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
