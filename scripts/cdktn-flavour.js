@@ -66,11 +66,9 @@ function copyDockerBindings(out) {
         + 'https://github.com/cdktf/cdktf-provider-docker), copied with its `cdktf` imports renamed to `cdktn` '
         + 'and its source map left out.\n';
       // The inline source map points at upstream TypeScript that is not shipped.
-      const text = note + fs.readFileSync(src, 'utf8').replace(/^\/\/# sourceMappingURL=.*\n?/m, '').replace(SPECIFIER, (_m, lead, q, pkg, sub) => {
-        if (pkg !== 'cdktf' || sub) throw new Error(`${src}: unexpected import ${pkg}${sub}`);
-        return `${lead}${q}cdktn${q}`;
-      });
-      // Generated bindings load the CDK and constructs only; anything else would need copying too.
+      const text = note + rewrite(fs.readFileSync(src, 'utf8').replace(/^\/\/# sourceMappingURL=.*\n?/m, ''));
+      // Generated bindings load the CDK and constructs only; anything else (a cdktn
+      // subpath, a provider) would need copying too.
       checkSpecifiers(src, text, (spec) => spec === 'cdktn' || spec === 'constructs');
       fs.mkdirSync(path.dirname(dest), { recursive: true });
       fs.writeFileSync(dest, text);
