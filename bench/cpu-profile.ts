@@ -77,11 +77,11 @@ export function treeCpuPerRequest(before: CpuSample, after: CpuSample, requests:
   return [...treeCpuByName(before, after, requests, root, exclude, hz).values()].reduce((a, b) => a + b, 0);
 }
 
-/** treeCpuPerRequest by process name, largest first. */
-export function treeCpuByName(before: CpuSample, after: CpuSample, requests: number, root: number, exclude: readonly string[] = ['wrk'], hz = 100): Map<string, number> {
+/** The pids descending from `root` (every target's servers are this process's children), leaving out the names in `exclude`. */
+export function treePids(root: number, procs: CpuSample, exclude: readonly string[] = []): number[] {
   const inTree = (pid: number) => {
     for (let p = pid, hops = 0; p > 1 && hops < 64; hops++) {
-      const proc = after.get(p) ?? before.get(p);
+      const proc = procs.get(p);
       if (!proc) {
         return false;
       }
@@ -92,9 +92,15 @@ export function treeCpuByName(before: CpuSample, after: CpuSample, requests: num
     }
     return false;
   };
+  return [...procs].filter(([pid, proc]) => !exclude.includes(proc.name) && inTree(pid)).map(([pid]) => pid);
+}
+
+/** treeCpuPerRequest by process name, largest first. */
+export function treeCpuByName(before: CpuSample, after: CpuSample, requests: number, root: number, exclude: readonly string[] = ['wrk'], hz = 100): Map<string, number> {
   const ticks = new Map<string, number>();
-  for (const [pid, a] of after) {
-    if (exclude.includes(a.name) || !inTree(pid)) {
+  for (const pid of treePids(root, new Map([...before, ...after]), exclude)) {
+    const a = after.get(pid);
+    if (!a) {
       continue;
     }
     const b = before.get(pid);
@@ -106,14 +112,7 @@ export function treeCpuByName(before: CpuSample, after: CpuSample, requests: num
 /** Storage bytes (read_bytes + write_bytes of /proc/<pid>/io: what reached the block layer) by pid, for the descendants of root. */
 export function sampleTreeIo(root: number, procs: CpuSample = sampleCpu()): Map<number, number> {
   const out = new Map<number, number>();
-  for (const pid of procs.keys()) {
-    let p = pid;
-    for (let hops = 0; p > 1 && hops < 64 && procs.get(p)?.ppid !== root; hops++) {
-      p = procs.get(p)?.ppid ?? 0;
-    }
-    if (procs.get(p)?.ppid !== root) {
-      continue;
-    }
+  for (const pid of treePids(root, procs)) {
     try {
       const io = fs.readFileSync(`/proc/${pid}/io`, 'utf8');
       const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? 0);
@@ -123,6 +122,77 @@ export function sampleTreeIo(root: number, procs: CpuSample = sampleCpu()): Map<
     }
   }
   return out;
+}
+
+/**
+ * Context switches (voluntary + involuntary) of every thread of every process
+ * descending from root, wrk left out, by thread id: a thread that gives up the
+ * GIL or waits on a socket shows here.
+ */
+export function sampleTreeSwitches(root: number, procs: CpuSample = sampleCpu()): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of treePids(root, procs, ['wrk'])) {
+    let tids: string[];
+    try {
+      tids = fs.readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue; // exited
+    }
+    for (const tid of tids) {
+      try {
+        out.set(Number(tid), parseContextSwitches(fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8')));
+      } catch {
+        // exited between readdir and read
+      }
+    }
+  }
+  return out;
+}
+
+/** voluntary_ctxt_switches + nonvoluntary_ctxt_switches of a /proc/<pid>/status text. */
+export function parseContextSwitches(status: string): number {
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)$`, 'm').exec(status)?.[1] ?? 0);
+  return field('voluntary_ctxt_switches') + field('nonvoluntary_ctxt_switches');
+}
+
+/** Sum over threads of the switches between two samples (threads started in between count from 0). */
+export function switchesBetween(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  return [...after].reduce((sum, [tid, n]) => sum + n - (before.get(tid) ?? 0), 0);
+}
+
+/** One process's running totals from bench/apps/app_stats.py: requests served and CPU seconds inside the app. */
+export interface AppStats {
+  readonly requests: number;
+  readonly cpuSec: number;
+}
+
+/** The files app_stats.py writes, by pid ("<requests> <cpu seconds>"). */
+export function readAppStats(dir: string): Map<number, AppStats> {
+  const out = new Map<number, AppStats>();
+  for (const name of fs.readdirSync(dir).filter((n) => /^\d+$/.test(n))) {
+    out.set(Number(name), parseAppStats(fs.readFileSync(`${dir}/${name}`, 'utf8')));
+  }
+  return out;
+}
+
+export function parseAppStats(text: string): AppStats {
+  const m = /^(\d+) (\d+(?:\.\d+)?)$/.exec(text.trim());
+  if (!m) {
+    throw new Error(`not an app_stats line: ${JSON.stringify(text.slice(0, 80))}`);
+  }
+  return { requests: Number(m[1]), cpuSec: Number(m[2]) };
+}
+
+/** The app's own CPU milliseconds per request between two readings, over every process; undefined when none served. */
+export function appCpuMsPerRequest(before: ReadonlyMap<number, AppStats>, after: ReadonlyMap<number, AppStats>): number | undefined {
+  let requests = 0;
+  let cpuSec = 0;
+  for (const [pid, a] of after) {
+    const b = before.get(pid) ?? { requests: 0, cpuSec: 0 };
+    requests += a.requests - b.requests;
+    cpuSec += a.cpuSec - b.cpuSec;
+  }
+  return requests > 0 ? (cpuSec * 1000) / requests : undefined;
 }
 
 /** Machine-wide counters: CPU time by state (/proc/stat) and disk sectors read and written (/proc/diskstats, whole disks). */

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Testing, TerraformStack } from 'cdktf';
 import { ApacheSite, AppProfile, DaemonGroup, Platform, PROCESSES_PER_CPU, startLocalSite, VirtualEnv, WsgiApp } from '../lib';
-import { cpuPerRequest, sampleCpu, sampleSystem, sampleTreeIo, treeCpuByName, treeCpuPerRequest } from './cpu-profile';
+import { appCpuMsPerRequest, CPUS, cpuPerRequest, readAppStats, sampleCpu, sampleSystem, sampleTreeIo, sampleTreeSwitches, switchesBetween, treeCpuByName, treeCpuPerRequest } from './cpu-profile';
 import { PeerApp, peersAvailable, RunningServer, startGunicornPeer, startUwsgiPeer } from './peers';
 import { runWrk, WrkResult } from './wrk';
 
@@ -62,7 +62,7 @@ export interface SiteSizing {
 }
 
 /** An Apache target: a one-app site built with the library's constructs, served by startLocalSite. */
-export function apacheTarget(app: AppName, label: string, kind: TargetKind, sizing: SiteSizing): Target {
+export function apacheTarget(app: AppName, label: string, kind: TargetKind, sizing: SiteSizing, appDir: string = APPS[app].dir): Target {
   return {
     label,
     kind,
@@ -73,16 +73,16 @@ export function apacheTarget(app: AppName, label: string, kind: TargetKind, sizi
         virtualEnv: new VirtualEnv(stack, 'Env', { requirementsFile: APPS[app].requirementsFile }),
         processes: sizing.processes, threads: sizing.threads, profile: sizing.profile,
       });
-      let source: string = APPS[app].dir;
+      let source = appDir;
       if (sizing.embedded) {
         source = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-embedded-'));
-        fs.cpSync(APPS[app].dir, source, { recursive: true });
+        fs.cpSync(appDir, source, { recursive: true });
         fs.writeFileSync(path.join(source, 'embedded-site-packages.txt'), path.join(sizing.embedded.venv, 'lib', 'python3.11', 'site-packages'));
         fs.chmodSync(source, 0o755);
       }
       new WsgiApp(site, 'Wsgi', { mountPath: '/', source, scriptFile: 'wsgi.py', daemonGroup });
       const run = await startLocalSite(site);
-      return { url: run.url, stop: async () => { await run.stop(); if (source !== APPS[app].dir) { fs.rmSync(source, { recursive: true, force: true }); } } };
+      return { url: run.url, stop: async () => { await run.stop(); if (source !== appDir) { fs.rmSync(source, { recursive: true, force: true }); } } };
     },
   };
 }
@@ -105,18 +105,19 @@ export function benchVenv(print: (l: string) => void): string {
 /** Every target for one app: the default, the sweep, the CPU-bound profile, embedded mode and the peers. */
 function targetsFor(app: AppName, quick: boolean, peer: PeerApp, available: ReturnType<typeof peersAvailable>): Target[] {
   const cpus = os.availableParallelism();
-  const targets: Target[] = [apacheTarget(app, `library default (${PROCESSES_PER_CPU * cpus} x ${AppProfile.IO_BOUND.threadsPerProcess})`, 'default', {})];
+  const library = (label: string, kind: TargetKind, sizing: SiteSizing) => apacheTarget(app, label, kind, sizing, peer.appDir);
+  const targets: Target[] = [library(`library default (${PROCESSES_PER_CPU * cpus} x ${AppProfile.IO_BOUND.threadsPerProcess})`, 'default', {})];
   for (const p of quick ? [1, 2, 4] : [1, 2, 4]) {
     for (const t of quick ? [5, 32] : [5, 32, 64]) {
-      targets.push(apacheTarget(app, `library p=${p} t=${t}`, 'library', { processes: p, threads: t }));
+      targets.push(library(`library p=${p} t=${t}`, 'library', { processes: p, threads: t }));
     }
   }
   if (!quick) {
     // The default's 128 threads spread over twice the processes: fewer threads per GIL
-    targets.push(apacheTarget(app, `library p=${4 * cpus} t=16`, 'library', { processes: 4 * cpus, threads: 16 }));
+    targets.push(library(`library p=${4 * cpus} t=16`, 'library', { processes: 4 * cpus, threads: 16 }));
   }
-  targets.push(apacheTarget(app, `library profile CPU_BOUND (${PROCESSES_PER_CPU * cpus} x ${AppProfile.CPU_BOUND.threadsPerProcess})`, 'library', { profile: AppProfile.CPU_BOUND }));
-  targets.push(apacheTarget(app, 'mod_wsgi embedded mode (same Apache)', 'embedded', { embedded: { venv: peer.venv } }));
+  targets.push(library(`library profile CPU_BOUND (${PROCESSES_PER_CPU * cpus} x ${AppProfile.CPU_BOUND.threadsPerProcess})`, 'library', { profile: AppProfile.CPU_BOUND }));
+  targets.push(library('mod_wsgi embedded mode (same Apache)', 'embedded', { embedded: { venv: peer.venv } }));
   const workers = 2 * cpus + 1;
   if (available.nginx && available.gunicorn) {
     targets.push({ label: `nginx + gunicorn sync -w ${workers}`, kind: 'peer', start: () => startGunicornPeer(peer, { workerClass: 'sync', workers }) });
@@ -293,42 +294,77 @@ export async function runServed(quick: boolean, apps?: readonly AppName[]): Prom
 }
 
 /**
- * Where a Django request's CPU time goes, on the library default, the CPU_BOUND
- * profile, embedded mode and the peers: CPU ms per request of the target's own
- * processes by name during one wrk run of each at 128 clients, the machine's
- * iowait and disk traffic meanwhile (a target waiting on the disk shows there),
- * and what the other jobs on the machine took.
+ * A copy of an app whose callable is wrapped by bench/apps/app_stats.py, writing
+ * per-process totals to `statsDir` (world-writable: the daemons run as their own user).
  */
-export async function runDjangoProfile(quick: boolean, print: (l: string) => void = (l) => console.log(l)): Promise<void> {
+export function withAppStats(appDir: string): { readonly appDir: string; readonly statsDir: string; remove(): void } {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-app-stats-'));
+  const copy = path.join(root, 'app');
+  const statsDir = path.join(root, 'stats');
+  fs.cpSync(appDir, copy, { recursive: true });
+  fs.copyFileSync(path.join(BENCH_DIR, 'apps', 'app_stats.py'), path.join(copy, 'app_stats.py'));
+  // A JSON string of a mkdtemp path is a valid Python string literal.
+  fs.appendFileSync(path.join(copy, 'wsgi.py'), `\n# Added by the bench's profile (bench/apps/app_stats.py).\nimport app_stats  # noqa: E402\napplication = app_stats.wrap(application, ${JSON.stringify(statsDir)})\n`);
+  fs.mkdirSync(statsDir);
+  fs.chmodSync(root, 0o755);
+  fs.chmodSync(statsDir, 0o1777);
+  execFileSync('chmod', ['-R', 'a+rX', copy]);
+  return { appDir: copy, statsDir, remove: () => fs.rmSync(root, { recursive: true, force: true }) };
+}
+
+/**
+ * Where a Django request's CPU time goes, on the library default, the CPU_BOUND
+ * profile, embedded mode and the peers, at each connection count: CPU ms per
+ * request of the target's own processes by name; of that, the app's own code
+ * (thread CPU inside the WSGI callable, from app_stats.py) and the server's
+ * (the rest: the front end, the hop to the worker, building environ, thread
+ * handoffs); context switches per request; how many CPUs the machine kept busy,
+ * its iowait and disk traffic (a target waiting on the disk shows there), and
+ * what the other jobs on the machine took.
+ */
+export async function runDjangoProfile(quick: boolean, print: (l: string) => void = (l) => console.log(l), connections: readonly number[] = [32, 128]): Promise<void> {
   const venv = benchVenv(print);
   const available = peersAvailable(venv);
-  const peer: PeerApp = { appDir: APPS.django.dir, venv };
+  const stats = withAppStats(APPS.django.dir);
+  const peer: PeerApp = { appDir: stats.appDir, venv };
   const targets = targetsFor('django', true, peer, available)
     .filter((t) => t.kind !== 'library' || t.label.includes('CPU_BOUND'));
   const durationSec = quick ? 3 : 5;
   print('');
-  print(`## Where the CPU goes: django, wrk -t2 -c128 -d${durationSec}s; CPU ms per request of the target's processes (user + system, /proc/<pid>/stat), `
-    + `machine iowait and disk traffic during the run, CPU the other jobs on the machine took (load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})`);
-  for (const t of targets) {
-    const server = await t.start();
-    try {
-      await runWrk(`${server.url}/`, { threads: 2, connections: 128, durationSec: 1 });
-      const [before, sysBefore] = [sampleCpu(), sampleSystem()];
-      const ioBefore = sampleTreeIo(process.pid, before);
-      const r = await runWrk(`${server.url}/`, { threads: 2, connections: 128, durationSec });
-      const [after, sysAfter] = [sampleCpu(), sampleSystem()];
-      const ioAfter = sampleTreeIo(process.pid, after);
-      const ownDiskBytes = [...ioAfter].reduce((s, [pid, bytes]) => s + bytes - (ioBefore.get(pid) ?? 0), 0);
-      const own = [...treeCpuByName(before, after, r.requests, process.pid)].filter(([, ms]) => ms >= 0.005);
-      const ownTotal = own.reduce((s, [, ms]) => s + ms, 0);
-      const all = [...cpuPerRequest(before, after, r.requests)].reduce((s, [, ms]) => s + ms, 0);
-      const cpuTicks = sysAfter.total - sysBefore.total;
-      print(`- ${t.label}: ${fmt(r.requestsPerSec)} req/s; ${fmt(ownTotal, 2)} CPU ms/request: ${own.map(([name, ms]) => `${name} ${fmt(ms, 2)}`).join(', ')}; `
-        + `target's disk I/O ${fmt(ownDiskBytes / 1024)} KB; machine: iowait ${fmt((100 * (sysAfter.iowait - sysBefore.iowait)) / cpuTicks, 1)}% of CPU time, disk ${fmt(((sysAfter.sectorsRead - sysBefore.sectorsRead) * 512) / 1024)} KB read / `
-        + `${fmt(((sysAfter.sectorsWritten - sysBefore.sectorsWritten) * 512) / 1024)} KB written, `
-        + `other jobs ${fmt((Math.max(0, all - ownTotal) * r.requestsPerSec) / 10, 0)}% of one CPU`);
-    } finally {
-      await server.stop();
+  print(`## Where the CPU goes: django, wrk -t2 -c${connections.join('/-c')} -d${durationSec}s (load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})`);
+  print('CPU ms per request of the target\'s processes (user + system, /proc/<pid>/stat); of which the app (thread CPU inside the WSGI callable, '
+    + 'bench/apps/app_stats.py) and the server (the rest); context switches of the target\'s threads per request; machine: CPUs busy, iowait, disk traffic, '
+    + 'CPU the other jobs took');
+  try {
+    for (const t of targets) {
+      const server = await t.start();
+      try {
+        await runWrk(`${server.url}/`, { threads: 2, connections: Math.max(...connections), durationSec: 1 });
+        for (const c of connections) {
+          const [before, sysBefore, appBefore] = [sampleCpu(), sampleSystem(), readAppStats(stats.statsDir)];
+          const [ioBefore, switchesBefore] = [sampleTreeIo(process.pid, before), sampleTreeSwitches(process.pid, before)];
+          const r = await runWrk(`${server.url}/`, { threads: 2, connections: c, durationSec });
+          const [after, sysAfter] = [sampleCpu(), sampleSystem()];
+          const [ioAfter, switchesAfter] = [sampleTreeIo(process.pid, after), sampleTreeSwitches(process.pid, after)];
+          await new Promise((resolve) => setTimeout(resolve, 300)); // the last snapshot of each process (written every 0.2 s)
+          const appMs = appCpuMsPerRequest(appBefore, readAppStats(stats.statsDir));
+          const ownDiskBytes = [...ioAfter].reduce((s, [pid, bytes]) => s + bytes - (ioBefore.get(pid) ?? 0), 0);
+          const own = [...treeCpuByName(before, after, r.requests, process.pid)].filter(([, ms]) => ms >= 0.005);
+          const ownTotal = own.reduce((s, [, ms]) => s + ms, 0);
+          const all = [...cpuPerRequest(before, after, r.requests)].reduce((s, [, ms]) => s + ms, 0);
+          const cpuTicks = sysAfter.total - sysBefore.total;
+          print(`- ${t.label}, c${c}: ${fmt(r.requestsPerSec)} req/s; ${fmt(ownTotal, 2)} CPU ms/request: ${own.map(([name, ms]) => `${name} ${fmt(ms, 2)}`).join(', ')}; `
+            + (appMs !== undefined ? `app ${fmt(appMs, 2)}, server ${fmt(ownTotal - appMs, 2)}; ` : 'app not measured; ')
+            + `${fmt(switchesBetween(switchesBefore, switchesAfter) / r.requests, 1)} context switches/request; target's disk I/O ${fmt(ownDiskBytes / 1024)} KB; `
+            + `machine: ${fmt((CPUS * (sysAfter.busy - sysBefore.busy)) / cpuTicks, 2)} of ${CPUS} CPUs busy, iowait ${fmt((100 * (sysAfter.iowait - sysBefore.iowait)) / cpuTicks, 1)}%, `
+            + `disk ${fmt(((sysAfter.sectorsRead - sysBefore.sectorsRead) * 512) / 1024)} KB read / ${fmt(((sysAfter.sectorsWritten - sysBefore.sectorsWritten) * 512) / 1024)} KB written, `
+            + `other jobs ${fmt((Math.max(0, all - ownTotal) * r.requestsPerSec) / 10, 0)}% of one CPU`);
+        }
+      } finally {
+        await server.stop();
+      }
     }
+  } finally {
+    stats.remove();
   }
 }

@@ -1,6 +1,10 @@
-import { cpuPerRequest, parseProcStat, treeCpuPerRequest } from '../../bench/cpu-profile';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { appCpuMsPerRequest, cpuPerRequest, parseAppStats, parseContextSwitches, parseProcStat, switchesBetween, treeCpuPerRequest, treePids } from '../../bench/cpu-profile';
 import { nginxConf } from '../../bench/peers';
-import { appTable, Cell, targetMet, verdicts } from '../../bench/served';
+import { appTable, Cell, targetMet, verdicts, withAppStats } from '../../bench/served';
 import { WrkResult } from '../../bench/wrk';
 
 function result(requestsPerSec: number, socketErrors = 0, non2xx = 0): WrkResult {
@@ -113,5 +117,74 @@ describe('CPU profile', () => {
     // WHEN 500 requests are charged to the tree under pid 10
     // THEN 150 ticks = 1.5 s over 500 requests = 3 ms each
     expect(treeCpuPerRequest(before, after, 500, 10)).toBeCloseTo(3, 6);
+  });
+
+  test('finds a target\'s process tree at any depth, leaving out the named load generator', () => {
+    // GIVEN the bench (10), Apache (20) and its daemon (21), wrk (30), another job (40) and an orphan whose parent is gone (50)
+    const procs = new Map([
+      [20, { name: 'apache2', ppid: 10, ticks: 0 }], [21, { name: 'apache2', ppid: 20, ticks: 0 }],
+      [30, { name: 'wrk', ppid: 10, ticks: 0 }], [40, { name: 'apache2', ppid: 1, ticks: 0 }], [50, { name: 'python', ppid: 99, ticks: 0 }],
+    ]);
+    // THEN only Apache and its daemon
+    expect(treePids(10, procs, ['wrk'])).toEqual([20, 21]);
+  });
+
+  test('counts voluntary and involuntary context switches of a thread', () => {
+    const status = 'Name:\tapache2\nThreads:\t35\nvoluntary_ctxt_switches:\t1200\nnonvoluntary_ctxt_switches:\t34\n';
+    expect(parseContextSwitches(status)).toBe(1234);
+  });
+
+  test('sums the switches of every thread between two samples, a new thread from zero', () => {
+    const before = new Map([[100, 10], [101, 5]]);
+    const after = new Map([[100, 30], [101, 5], [102, 7]]);
+    expect(switchesBetween(before, after)).toBe(27);
+  });
+
+  test('divides the app\'s CPU by its requests over every process, a new process from zero', () => {
+    // GIVEN two processes' running totals, and a third that started in between
+    const before = new Map([[1, { requests: 100, cpuSec: 0.1 }], [2, { requests: 50, cpuSec: 0.06 }]]);
+    const after = new Map([[1, { requests: 300, cpuSec: 0.32 }], [2, { requests: 150, cpuSec: 0.16 }], [3, { requests: 50, cpuSec: 0.07 }]]);
+    // THEN (0.22 + 0.10 + 0.07) s over 350 requests
+    expect(appCpuMsPerRequest(before, after)).toBeCloseTo((0.39 * 1000) / 350, 6);
+    expect(appCpuMsPerRequest(after, after)).toBeUndefined();
+  });
+
+  test('reads the totals app_stats.py writes', () => {
+    expect(parseAppStats('1520 1.712345\n')).toEqual({ requests: 1520, cpuSec: 1.712345 });
+  });
+
+  test('fails on a line app_stats.py did not write', () => {
+    expect(() => parseAppStats('1520')).toThrow('not an app_stats line: "1520"');
+  });
+
+  test('wraps an app so it serves the same body and writes its process\'s requests and CPU', () => {
+    // GIVEN a WSGI app whose iterable has a close(), copied with the stats wrapper
+    const appDir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-stats-test-'));
+    fs.writeFileSync(path.join(appDir, 'wsgi.py'), [
+      'class Body(list):',
+      '    closed = False',
+      '    def close(self):',
+      '        Body.closed = True',
+      'def application(environ, start_response):',
+      '    start_response("200 OK", [])',
+      '    sum(range(20000))',
+      '    return Body([b"he", b"llo"])',
+      '',
+    ].join('\n'));
+    const stats = withAppStats(appDir);
+    try {
+      // WHEN Python serves one request through the copy's wsgi.application
+      const out = execFileSync('python3', ['-c', 'import wsgi; body = wsgi.application({}, lambda s, h: None); print(body, wsgi.Body.closed)'], { cwd: stats.appDir }).toString();
+      // THEN the body and close() pass through, and the totals file names this process's one request
+      expect(out.trim()).toBe("[b'hello'] True");
+      const files = fs.readdirSync(stats.statsDir);
+      expect(files).toHaveLength(1);
+      const totals = parseAppStats(fs.readFileSync(path.join(stats.statsDir, files[0]), 'utf8'));
+      expect(totals.requests).toBe(1);
+      expect(totals.cpuSec).toBeGreaterThan(0);
+    } finally {
+      stats.remove();
+      fs.rmSync(appDir, { recursive: true, force: true });
+    }
   });
 });
