@@ -13,7 +13,7 @@ import { LogLevel } from './log-level';
 import { Platform } from './platform/platform';
 import { isAtOrUnder } from './private/paths';
 import { onStackOutput } from './private/synth-output';
-import { checkConfString, describeValue, checkInt, checkPattern, NAME_EXPECTED, NAME_PATTERN, nameFromId, propError } from './private/validate';
+import { checkConfString, checkInstanceOf, checkInt, checkPattern, checkRequiredInstanceOf, describeValue, NAME_EXPECTED, NAME_PATTERN, nameFromId, propError } from './private/validate';
 import { TlsCertificate, TlsOptions, TlsProfile } from './tls';
 import type { VirtualEnv } from './virtual-env';
 import type { WsgiApp } from './wsgi-app';
@@ -150,10 +150,7 @@ export class ApacheSite extends Construct {
   constructor(scope: Construct, id: string, props: ApacheSiteProps) {
     super(scope, id);
     Object.defineProperty(this, SITE_SYMBOL, { value: true });
-    if (!props.platform) {
-      throw propError(this, 'platform', props.platform, 'a Platform such as Platform.DEBIAN_12');
-    }
-    this.platform = props.platform;
+    this.platform = checkRequiredInstanceOf(this, 'platform', props.platform, Platform, 'a Platform such as Platform.DEBIAN_12');
     this.siteName = checkPattern(this, 'siteName', props.siteName ?? nameFromId(id), NAME_PATTERN, NAME_EXPECTED);
     this.serverName = checkPattern(this, 'serverName', props.serverName, SERVER_NAME, SERVER_NAME_EXPECTED);
     this.serverAliases = (props.serverAliases ?? []).map((a, i) => checkPattern(this, `serverAliases[${i}]`, a, HOSTNAME, HOSTNAME_EXPECTED));
@@ -181,7 +178,7 @@ export class ApacheSite extends Construct {
     if (props.maxRequestWorkers !== undefined) {
       this.maxRequestWorkersOverride = checkInt(this, 'maxRequestWorkers', props.maxRequestWorkers, 1, 20_000);
     }
-    this.logLevel = props.logLevel ?? LogLevel.WARN;
+    this.logLevel = checkInstanceOf(this, 'logLevel', props.logLevel, LogLevel, LogLevel.WARN, 'a LogLevel such as LogLevel.WARN');
     this.trustedProxies = (props.trustedProxies ?? []).map((p, i) => {
       checkConfString(this, `trustedProxies[${i}]`, p);
       if (CATCH_ALL.test(p) || /\/0$/.test(p) || !PROXY_ADDRESS.test(p) || !isProxyAddress(p)) {

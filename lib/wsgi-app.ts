@@ -8,7 +8,7 @@ import { AppSpec, SecretSpec, StaticFilesSpec } from './conf/site-spec';
 import { DaemonGroup } from './daemon-group';
 import { checkCommands, checkEnvironment, checkSecrets } from './private/environment';
 import { checkExistingPath, isAtOrUnder } from './private/paths';
-import { checkConfString, checkInt, checkPattern, NAME_EXPECTED, NAME_PATTERN, nameFromId, propError } from './private/validate';
+import { checkConfString, checkInstanceOf, checkInt, checkPattern, NAME_EXPECTED, NAME_PATTERN, nameFromId, propError } from './private/validate';
 
 export interface StaticFiles {
   /** URL path Apache serves the directory at, e.g. '/static'. */
@@ -191,7 +191,8 @@ export class WsgiApp extends Construct {
     }
     this.buildCommands = checkCommands(this, 'buildCommands', props.buildCommands);
     this.releaseCommands = checkCommands(this, 'releaseCommands', props.releaseCommands);
-    this.applicationGroup = props.applicationGroup ?? ApplicationGroup.GLOBAL;
+    this.applicationGroup = checkInstanceOf(this, 'applicationGroup', props.applicationGroup, ApplicationGroup, ApplicationGroup.GLOBAL,
+      'an ApplicationGroup such as ApplicationGroup.GLOBAL or ApplicationGroup.named("shared")');
     this.passAuthorization = props.passAuthorization ?? false;
     this.threadSafe = props.threadSafe ?? true;
     this.callableObject = checkPattern(this, 'callableObject', callable, /^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python identifier');

@@ -65,6 +65,10 @@ describe('ApacheSite', () => {
     ['trustedProxies', { trustedProxies: ['::/0'] }, /trustedProxies\[0\] "::\/0" is invalid/],
     ['serverAdmin', { serverAdmin: 'not an email' }, /serverAdmin "not an email" is invalid; expected an email address/],
     ['requestReadTimeout', { requestReadTimeout: { headerSec: 40 } }, /requestReadTimeout.headerMaxSec 30 is invalid; expected more than headerSec \(40\)/],
+    // From JavaScript a string can stand where an enum-like class is expected.
+    ['logLevel', { logLevel: 'warn' }, /test\/Site: logLevel "warn" is invalid; expected a LogLevel such as LogLevel.WARN/],
+    ['platform', { platform: 'debian-12' }, /test\/Site: platform "debian-12" is invalid; expected a Platform such as Platform.DEBIAN_12/],
+    ['platform', { platform: undefined }, /test\/Site: platform undefined is invalid; expected a Platform/],
   ])('fails on a bad %s', (_prop, props, message) => {
     expect(() => newSite(props as any)).toThrow(message);
   });

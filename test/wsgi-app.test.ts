@@ -44,6 +44,15 @@ describe('WsgiApp', () => {
       .toThrow(/applicationGroup "x" is invalid; expected an application group not used by test\/Site\/One/);
   });
 
+  test('fails on an application group that is not an ApplicationGroup', () => {
+    // GIVEN a JavaScript caller passing the directive's value as a string
+    const { site } = newSite();
+    const group = newGroup(site, 'Api');
+    // THEN the error names the app, the value and what is expected
+    expect(() => app(site, 'App', { daemonGroup: group, applicationGroup: '%{GLOBAL}' as any }))
+      .toThrow(/test\/Site\/App: applicationGroup "%\{GLOBAL\}" is invalid; expected an ApplicationGroup such as ApplicationGroup.GLOBAL/);
+  });
+
   test('fails on a duplicate mount path', () => {
     const { site } = newSite();
     app(site, 'One', { mountPath: '/api', daemonGroup: newGroup(site, 'G1') });

@@ -15,9 +15,12 @@ export function propError(scope: IConstruct | string, prop: string, value: unkno
  */
 export function checkInstanceOf<T extends object>(scope: IConstruct, prop: string, value: T | undefined, type: { readonly prototype: T },
   fallback: T, expected: string): T {
-  if (value === undefined) {
-    return fallback;
-  }
+  return value === undefined ? fallback : checkRequiredInstanceOf(scope, prop, value, type, expected);
+}
+
+/** A required prop of an enum-like class: undefined, null or a plain string from JavaScript fails like any other wrong value. */
+export function checkRequiredInstanceOf<T extends object>(scope: IConstruct, prop: string, value: T | undefined, type: { readonly prototype: T },
+  expected: string): T {
   // Enum-like classes have private constructors: the class as a plain constructor type for instanceof.
   if (!(value instanceof (type as unknown as abstract new () => T))) {
     throw propError(scope, prop, value, expected);
