@@ -155,8 +155,11 @@ export function parseContextSwitches(status: string): number {
   return field('voluntary_ctxt_switches') + field('nonvoluntary_ctxt_switches');
 }
 
-/** Sum over threads of the switches between two samples (threads started in between count from 0). */
-export function switchesBetween(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+/**
+ * How much counters keyed by id (a thread's context switches, a process's storage
+ * bytes) grew between two samples, summed; an id new in `after` counts from 0.
+ */
+export function counterDelta(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
   return [...after].reduce((sum, [tid, n]) => sum + n - (before.get(tid) ?? 0), 0);
 }
 

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Testing, TerraformStack } from 'cdktf';
 import { ApacheSite, AppProfile, DaemonGroup, Platform, PROCESSES_PER_CPU, startLocalSite, VirtualEnv, WsgiApp } from '../lib';
-import { appCpuMsPerRequest, CPUS, cpuPerRequest, readAppStats, sampleCpu, sampleSystem, sampleTreeIo, sampleTreeSwitches, switchesBetween, treeCpuByName, treeCpuPerRequest } from './cpu-profile';
+import { appCpuMsPerRequest, counterDelta, CPUS, cpuPerRequest, readAppStats, sampleCpu, sampleSystem, sampleTreeIo, sampleTreeSwitches, treeCpuByName, treeCpuPerRequest } from './cpu-profile';
 import { PeerApp, peersAvailable, RunningServer, startGunicornPeer, startUwsgiPeer } from './peers';
 import { runWrk, WrkResult } from './wrk';
 
@@ -107,7 +107,7 @@ function targetsFor(app: AppName, quick: boolean, peer: PeerApp, available: Retu
   const cpus = os.availableParallelism();
   const library = (label: string, kind: TargetKind, sizing: SiteSizing) => apacheTarget(app, label, kind, sizing, peer.appDir);
   const targets: Target[] = [library(`library default (${PROCESSES_PER_CPU * cpus} x ${AppProfile.IO_BOUND.threadsPerProcess})`, 'default', {})];
-  for (const p of quick ? [1, 2, 4] : [1, 2, 4]) {
+  for (const p of [1, 2, 4]) {
     for (const t of quick ? [5, 32] : [5, 32, 64]) {
       targets.push(library(`library p=${p} t=${t}`, 'library', { processes: p, threads: t }));
     }
@@ -348,14 +348,14 @@ export async function runDjangoProfile(quick: boolean, print: (l: string) => voi
           const [ioAfter, switchesAfter] = [sampleTreeIo(process.pid, after), sampleTreeSwitches(process.pid, after)];
           await new Promise((resolve) => setTimeout(resolve, 300)); // the last snapshot of each process (written every 0.2 s)
           const appMs = appCpuMsPerRequest(appBefore, readAppStats(stats.statsDir));
-          const ownDiskBytes = [...ioAfter].reduce((s, [pid, bytes]) => s + bytes - (ioBefore.get(pid) ?? 0), 0);
+          const ownDiskBytes = counterDelta(ioBefore, ioAfter);
           const own = [...treeCpuByName(before, after, r.requests, process.pid)].filter(([, ms]) => ms >= 0.005);
           const ownTotal = own.reduce((s, [, ms]) => s + ms, 0);
           const all = [...cpuPerRequest(before, after, r.requests)].reduce((s, [, ms]) => s + ms, 0);
           const cpuTicks = sysAfter.total - sysBefore.total;
           print(`- ${t.label}, c${c}: ${fmt(r.requestsPerSec)} req/s; ${fmt(ownTotal, 2)} CPU ms/request: ${own.map(([name, ms]) => `${name} ${fmt(ms, 2)}`).join(', ')}; `
             + (appMs !== undefined ? `app ${fmt(appMs, 2)}, server ${fmt(ownTotal - appMs, 2)}; ` : 'app not measured; ')
-            + `${fmt(switchesBetween(switchesBefore, switchesAfter) / r.requests, 1)} context switches/request; target's disk I/O ${fmt(ownDiskBytes / 1024)} KB; `
+            + `${fmt(counterDelta(switchesBefore, switchesAfter) / r.requests, 1)} context switches/request; target's disk I/O ${fmt(ownDiskBytes / 1024)} KB; `
             + `machine: ${fmt((CPUS * (sysAfter.busy - sysBefore.busy)) / cpuTicks, 2)} of ${CPUS} CPUs busy, iowait ${fmt((100 * (sysAfter.iowait - sysBefore.iowait)) / cpuTicks, 1)}%, `
             + `disk ${fmt(((sysAfter.sectorsRead - sysBefore.sectorsRead) * 512) / 1024)} KB read / ${fmt(((sysAfter.sectorsWritten - sysBefore.sectorsWritten) * 512) / 1024)} KB written, `
             + `other jobs ${fmt((Math.max(0, all - ownTotal) * r.requestsPerSec) / 10, 0)}% of one CPU`);

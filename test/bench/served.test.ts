@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { appCpuMsPerRequest, cpuPerRequest, parseAppStats, parseContextSwitches, parseProcStat, switchesBetween, treeCpuPerRequest, treePids } from '../../bench/cpu-profile';
+import { appCpuMsPerRequest, counterDelta, cpuPerRequest, parseAppStats, parseContextSwitches, parseProcStat, treeCpuPerRequest, treePids } from '../../bench/cpu-profile';
 import { nginxConf } from '../../bench/peers';
 import { appTable, Cell, targetMet, verdicts, withAppStats } from '../../bench/served';
 import { WrkResult } from '../../bench/wrk';
@@ -134,10 +134,10 @@ describe('CPU profile', () => {
     expect(parseContextSwitches(status)).toBe(1234);
   });
 
-  test('sums the switches of every thread between two samples, a new thread from zero', () => {
+  test('sums how much per-id counters grew between two samples, a new id from zero', () => {
     const before = new Map([[100, 10], [101, 5]]);
     const after = new Map([[100, 30], [101, 5], [102, 7]]);
-    expect(switchesBetween(before, after)).toBe(27);
+    expect(counterDelta(before, after)).toBe(27);
   });
 
   test('divides the app\'s CPU by its requests over every process, a new process from zero', () => {
